@@ -1,0 +1,188 @@
+"""The command line: ``python -m bot`` / ``briefbot``. Uses the same core as the Discord bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable, TextIO
+
+from .core.engine import Engine
+from .core.evaluation import LabeledSetError, evaluate, load_items
+from .core.loader import KnowledgeError, LoadReport, load_report
+from .core.render import answer_to_json, answer_to_text
+
+log = logging.getLogger(__name__)
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE = PACKAGE_ROOT / "knowledge"
+DEFAULT_LABELED = PACKAGE_ROOT / "tests" / "data" / "questions.yaml"
+
+
+def knowledge_dir(arg: str | None) -> Path:
+    """--knowledge, else $BRIEFBOT_KNOWLEDGE, else the repository's knowledge/ folder."""
+    return Path(arg or os.environ.get("BRIEFBOT_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> LoadReport | None:
+    try:
+        return load_report(knowledge_dir(args.knowledge))
+    except KnowledgeError as exc:
+        print(exc.summary(), file=err)
+        print("Fix the files above (or point --knowledge / BRIEFBOT_KNOWLEDGE at a valid folder); "
+              "`python -m bot check` lists the same problems.", file=err)
+        return None
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    started = time.perf_counter()
+    report = _load(args, err)
+    if report is None:
+        return 1
+    k = report.knowledge
+    ms = (time.perf_counter() - started) * 1000
+    n_phr = sum(len(e.questions) for e in k.entries)
+    total = len(k.brief.paragraphs())
+    print(f"OK: knowledge {k.version} is valid ({ms:.0f} ms)", file=out)
+    print(f"  {len(k.entries)} Q&A entries ({n_phr} phrasings), {len(k.facts)} facts, {len(k.topics)} topics, "
+          f"{len(k.aliases)} aliases", file=out)
+    print(f"  coverage: {total - len(report.uncited)}/{total} paragraphs cited", file=out)
+    for p in report.uncited:
+        print(f"  not cited: {p.id} ({p.ref}): {p.text[:70]}", file=out)
+    return 0
+
+
+def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
+    if args.question == ["-"]:
+        for line in stdin:
+            yield line.rstrip("\r\n")
+    else:
+        yield " ".join(args.question)
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    report = _load(args, err)
+    if report is None:
+        return 1
+    engine = Engine(report.knowledge)
+    first = True
+    for q in _questions(args, stdin):
+        answer = engine.ask(q)
+        if args.json:
+            out.write(answer_to_json(answer) + "\n")
+        else:
+            if not first:
+                out.write("\n" + "-" * 40 + "\n")
+            out.write(answer_to_text(answer, report.knowledge.brief.meta) + "\n")
+        out.flush()
+        first = False
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
+             prompt: Callable[[str], str] = input) -> int:
+    report = _load(args, err)
+    if report is None:
+        return 1
+    engine = Engine(report.knowledge)
+    meta = report.knowledge.brief.meta
+    print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
+          file=out)
+    print("Type a question; 'quit' or Ctrl-D to leave.", file=out)
+    while True:
+        try:
+            q = prompt("> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=out)
+            return 0
+        if q.strip().casefold() in {"quit", "exit", ":q"}:
+            return 0
+        if not q.strip():
+            continue
+        print(answer_to_text(engine.ask(q), meta), file=out)
+        print(file=out)
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    report = _load(args, err)
+    if report is None:
+        return 1
+    try:
+        items = load_items(args.file or DEFAULT_LABELED)
+    except LabeledSetError as exc:
+        print(str(exc), file=err)
+        return 1
+    if args.split != "all":
+        items = [i for i in items if i.split == args.split]
+    engine = Engine(report.knowledge)
+    result = evaluate(engine, items)
+    summary = result.summary()
+    if args.json:
+        summary["misses"] = [{"q": o.item.q, "in_scope": o.item.in_scope, "status": o.answer.status.value,
+                              "reason": o.reason} for o in result.misses()]
+        print(json.dumps(summary, ensure_ascii=False), file=out)
+        return 0
+    print(f"labeled set: {args.file or DEFAULT_LABELED} (split: {args.split})", file=out)
+    print(f"  questions:            {summary['questions']} ({summary['in_scope']} in scope, "
+          f"{summary['out_of_scope']} out of scope)", file=out)
+    print(f"  in-scope correct:     {summary['in_scope_correct']:.1%}", file=out)
+    print(f"  in-scope answered:    {summary['answered_rate']:.1%}", file=out)
+    print(f"  out-of-scope abstain: {summary['oos_abstained']:.1%}", file=out)
+    print(f"  overall:              {summary['overall']:.1%}", file=out)
+    print(f"  citations verbatim:   {summary['citation_validity']:.1%}", file=out)
+    misses = result.misses()
+    if misses:
+        print(f"misses ({len(misses)}):", file=out)
+        for o in misses:
+            scope = "in " if o.item.in_scope else "out"
+            print(f"  [{scope}] {o.item.q!r}: {o.reason}", file=out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="briefbot", description="Cited answers about INSS Issue Brief Vol.152 No.14 "
+                                "(2026), in a terminal or on Discord.")
+    p.add_argument("--knowledge", help="knowledge folder (default: $BRIEFBOT_KNOWLEDGE or ./knowledge)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("check", help="validate the knowledge base and report coverage")
+    a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
+    a.add_argument("--json", action="store_true", help="one JSON object per question")
+    a.add_argument("question", nargs="+", help="the question, or '-' for stdin")
+    sub.add_parser("chat", help="ask questions at an interactive prompt")
+    e = sub.add_parser("eval", help="measure the engine on a labeled question set")
+    e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
+    e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
+    e.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=err)
+    if args.command is None:
+        parser.print_help(out)
+        return 0
+    try:
+        if args.command == "check":
+            return cmd_check(args, out, err)
+        if args.command == "ask":
+            return cmd_ask(args, out, err, stdin)
+        if args.command == "chat":
+            return cmd_chat(args, out, err, stdin)
+        if args.command == "eval":
+            return cmd_eval(args, out, err)
+    except BrokenPipeError:
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2

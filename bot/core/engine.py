@@ -1,0 +1,389 @@
+"""The answer engine: from a question to answered / clarify / abstained, with citations.
+
+How it matches (the README's "Matching" section explains the why, with the measurements):
+
+1. Normalise: NFKC, casefold, Discord mentions/markdown/links removed, "U.S." and "2,600" made single tokens,
+   aliases from ``knowledge/aliases.yaml`` replaced by their canonical phrase (longest match first).
+2. Correct typos word by word with rapidfuzz against the knowledge base's own vocabulary, then stem.
+3. Candidates come from an inverted index (word -> units that contain it), so only units sharing a word are
+   scored. A unit is a Q&A entry (its phrasings, answer and quotes) or a fact (its text, keywords and quote).
+4. Each candidate is scored by
+   - *coverage*: the IDF-weighted share of the question's content words that the unit contains. A word the
+     knowledge base does not know at all counts with the highest weight, so "how long is the TurkStream
+     pipeline" cannot ride on "how long ... pipeline";
+   - *closeness*: the best IDF-weighted overlap (Dice) between the question and one of the unit's phrasings;
+   - *fuzzy*: rapidfuzz ``token_sort_ratio`` between the question and that phrasing, for word-order and
+     near-miss spellings.
+5. Answer only on a clear winner; "did you mean" when two or three are close; abstain otherwise.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+from .models import Answer, Citation, Fact, Knowledge, Match, QAEntry, Status
+from .text import clean_question, is_content, stem, words
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself caps messages at 2,000 / 4,000
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The decision rule's numbers; tuned on the tuning half of the labeled set (see ``bot eval``)."""
+
+    answer: float = 0.55  # minimum combined score to answer
+    coverage: float = 0.72  # minimum share of the question's weighted words the winner must contain
+    clarify: float = 0.45  # minimum combined score to offer "did you mean"
+    margin: float = 0.06  # the winner must lead the runner-up of its kind by this much
+    fact_penalty: float = 0.03  # facts yield to Q&A entries that score about the same
+    typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
+    candidates: int = 60  # units scored in full after the index preselection
+    w_coverage: float = 0.5
+    w_close: float = 0.3
+    w_fuzzy: float = 0.2
+
+
+@dataclass(slots=True)
+class _Unit:
+    kind: str  # "qa" | "fact"
+    id: str
+    phrasings: list[frozenset[str]]
+    phrasing_text: list[str]  # stemmed content words joined, for the fuzzy ratio
+    tokens: frozenset[str]
+    paragraphs: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    unit_index: int
+    score: float
+    coverage: float
+    close: float
+    fuzzy: float
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What the engine made of a question; useful for debugging and for the eval's miss report."""
+
+    cleaned: str
+    tokens: list[str]
+    unknown: list[str]
+    corrected: dict[str, str] = field(default_factory=dict)
+    ranked: list[Scored] = field(default_factory=list)
+
+
+class Engine:
+    """Matches questions against one validated Knowledge. Immutable once built; safe to share."""
+
+    def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None):
+        self.knowledge = knowledge
+        self.t = thresholds or Thresholds()
+        self._aliases = self._build_aliases(knowledge)
+        self._max_alias = max((len(k) for k in self._aliases), default=1)
+        self._units: list[_Unit] = []
+        for e in knowledge.entries:
+            self._units.append(self._unit_for_entry(e))
+        for f in knowledge.facts:
+            self._units.append(self._unit_for_fact(f))
+        n = len(self._units)
+        df: dict[str, int] = {}
+        self._postings: dict[str, list[int]] = {}
+        for i, u in enumerate(self._units):
+            for tok in u.tokens:
+                df[tok] = df.get(tok, 0) + 1
+                self._postings.setdefault(tok, []).append(i)
+        self._idf = {tok: math.log((n + 1) / (d + 0.5)) for tok, d in df.items()}
+        self._idf_unknown = math.log((n + 1) / 0.5)
+        # Surface vocabulary for typo correction: every word the knowledge base or the brief uses.
+        vocab: set[str] = set()
+        for text in self._all_texts(knowledge):
+            vocab.update(w for w in self._expand(words(text)) if is_content(w) and not w.isdigit())
+        self._vocab_set = frozenset(vocab)
+        self._vocab = sorted(vocab)
+        self._known_stems = frozenset(stem(w) for w in vocab) | frozenset(df)
+        # Autocomplete and suggestions work on each entry's canonical question.
+        self._titles = [e.title for e in knowledge.entries]
+        self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
+
+    # ----------------------------------------------------------------------------------------------- building
+
+    @staticmethod
+    def _build_aliases(knowledge: Knowledge) -> dict[tuple[str, ...], tuple[str, ...]]:
+        table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in knowledge.aliases:
+            target = tuple(words(canonical))
+            table[target] = target
+            for v in variants:
+                key = tuple(words(v))
+                if key:
+                    table[key] = target
+        return table
+
+    def _expand(self, toks: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for size in range(min(self._max_alias, len(toks) - i), 0, -1):
+                key = tuple(toks[i:i + size])
+                target = self._aliases.get(key)
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+    def _content(self, text: str) -> list[str]:
+        return [stem(w) for w in self._expand(words(text)) if is_content(w)]
+
+    def _unit_for_entry(self, e: QAEntry) -> _Unit:
+        phr = [self._content(q) for q in e.questions]
+        toks = set().union(*map(set, phr))
+        toks.update(self._content(e.answer))
+        for c in e.citations:
+            toks.update(self._content(c.quote))
+        return _Unit("qa", e.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
+                     frozenset(toks), frozenset(c.paragraph_id for c in e.citations))
+
+    def _unit_for_fact(self, f: Fact) -> _Unit:
+        phr = [self._content(f.text), self._content(" ".join(f.keywords))]
+        phr += [self._content(f"{f.text} {k}") for k in f.keywords]
+        toks = set().union(*map(set, phr))
+        toks.update(self._content(f.citation.quote))
+        return _Unit("fact", f.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
+                     frozenset(toks), frozenset({f.citation.paragraph_id}))
+
+    @staticmethod
+    def _all_texts(k: Knowledge):
+        for p in k.brief.paragraphs():
+            yield p.text
+        for e in k.entries:
+            yield from e.questions
+            yield e.answer
+        for f in k.facts:
+            yield f.text
+            yield from f.keywords
+        for canonical, _ in k.aliases:
+            yield canonical
+
+    # ----------------------------------------------------------------------------------------------- matching
+
+    def analyse(self, question: str) -> Analysis:
+        cleaned = clean_question(question[:MAX_QUESTION_CHARS])
+        raw = self._expand(words(cleaned))
+        tokens: list[str] = []
+        unknown: list[str] = []
+        corrected: dict[str, str] = {}
+        for w in raw:
+            if not is_content(w):
+                continue
+            s = stem(w)
+            if w in self._vocab_set or s in self._known_stems or w.isdigit():
+                tokens.append(s)
+                continue
+            fixed = self._correct(w)
+            if fixed is None:
+                unknown.append(w)
+                tokens.append(s)
+            else:
+                corrected[w] = fixed
+                tokens.extend(stem(x) for x in self._expand([fixed]) if is_content(x))
+        seen: set[str] = set()
+        uniq = [t for t in tokens if not (t in seen or seen.add(t))]
+        a = Analysis(cleaned, uniq, unknown, corrected)
+        a.ranked = self._rank(uniq)
+        return a
+
+    def _correct(self, w: str) -> str | None:
+        if len(w) < 4 or not w.isalpha():
+            return None
+        cutoff = self.t.typo_cutoff if len(w) >= 6 else max(self.t.typo_cutoff, 85.0)
+        hit = process.extractOne(w, self._vocab, scorer=fuzz.ratio, processor=utils.default_process,
+                                 score_cutoff=cutoff)
+        return None if hit is None else hit[0]
+
+    def _weight(self, tok: str) -> float:
+        return self._idf.get(tok, self._idf_unknown)
+
+    def _rank(self, tokens: list[str]) -> list[Scored]:
+        if not tokens:
+            return []
+        weights = {t: self._weight(t) for t in tokens}
+        total = sum(weights.values())
+        acc: dict[int, float] = {}
+        for t in tokens:
+            w = weights[t]
+            for i in self._postings.get(t, ()):
+                acc[i] = acc.get(i, 0.0) + w
+        if not acc:
+            return []
+        top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
+        qset = frozenset(tokens)
+        qtext = " ".join(sorted(qset))
+        out: list[Scored] = []
+        for i, covered in top:
+            u = self._units[i]
+            coverage = covered / total
+            close = 0.0
+            best_j = 0
+            for j, p in enumerate(u.phrasings):
+                inter = sum(weights[t] for t in qset & p)
+                if not inter:
+                    continue
+                denom = total + sum(self._weight(t) for t in p)
+                d = 2 * inter / denom
+                if d > close:
+                    close, best_j = d, j
+            fz = fuzz.token_sort_ratio(qtext, u.phrasing_text[best_j], processor=None) / 100.0
+            score = self.t.w_coverage * coverage + self.t.w_close * close + self.t.w_fuzzy * fz
+            if u.kind == "fact":
+                score -= self.t.fact_penalty
+            out.append(Scored(i, score, coverage, close, fz))
+        out.sort(key=lambda s: s.score, reverse=True)
+        return out
+
+    # ----------------------------------------------------------------------------------------------- answering
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question. Never raises on any string input."""
+        if not isinstance(question, str):
+            question = str(question)
+        a = self.analyse(question)
+        return self.decide(question, a)
+
+    def decide(self, question: str, a: Analysis) -> Answer:
+        ranked = a.ranked
+        if not ranked:
+            return self._abstain(question, ranked)
+        best = ranked[0]
+        unit = self._units[best.unit_index]
+        rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind), None)
+        gap = best.score - (rival.score if rival else 0.0)
+        if best.score >= self.t.answer and best.coverage >= self.t.coverage and gap >= self.t.margin:
+            return self._answer(question, unit, best)
+        if best.score >= self.t.clarify and best.coverage >= self.t.coverage:
+            close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage]
+            ids = self._entry_ids(close, limit=3)
+            if len(ids) >= 2:
+                return self._clarify(question, ids, best)
+            if best.score >= self.t.answer:
+                return self._answer(question, unit, best)
+        return self._abstain(question, ranked)
+
+    def _entry_ids(self, scored: list[Scored], limit: int) -> list[str]:
+        """Q&A entry ids behind a list of scored units; a fact stands for the entry citing its paragraph."""
+        ids: list[str] = []
+        for s in scored:
+            u = self._units[s.unit_index]
+            eid = u.id if u.kind == "qa" else None
+            if eid and eid not in ids:
+                ids.append(eid)
+            if len(ids) >= limit:
+                break
+        return ids
+
+    def _answer(self, question: str, unit: _Unit, s: Scored) -> Answer:
+        k = self.knowledge
+        if unit.kind == "qa":
+            e = k.entry(unit.id)
+            assert e is not None
+            related = tuple(r for r in e.related if k.entry(r) is not None)[:3]
+            return Answer(question, Status.ANSWERED, e.answer, e.citations,
+                          tuple(k.entry(r).title for r in related), Match("qa", e.id, round(s.score, 4)),
+                          _confidence(s), tuple(k.entry(r).title for r in related), related)
+        f = k.fact(unit.id)
+        assert f is not None
+        nearby = self._nearby_entries(f.citation.paragraph_id, limit=3)
+        return Answer(question, Status.ANSWERED, f.text, (f.citation,),
+                      tuple(k.entry(i).title for i in nearby), Match("fact", f.id, round(s.score, 4)),
+                      _confidence(s), tuple(k.entry(i).title for i in nearby), tuple(nearby))
+
+    def _nearby_entries(self, paragraph_id: str, limit: int) -> list[str]:
+        return [e.id for e in self.knowledge.entries
+                if any(c.paragraph_id == paragraph_id for c in e.citations)][:limit]
+
+    def _clarify(self, question: str, ids: list[str], best: Scored) -> Answer:
+        titles = tuple(self.knowledge.entry(i).title for i in ids)
+        return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(best.score, 4)),
+                      round(min(0.5, _confidence(best)), 3), (), tuple(ids))
+
+    def _abstain(self, question: str, ranked: list[Scored]) -> Answer:
+        ids = self._entry_ids([s for s in ranked if s.score >= 0.2], limit=3)
+        if not ids:
+            ids = self.starter_ids()[:3]
+        score = ranked[0].score if ranked else 0.0
+        return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
+                      Match(None, None, round(score, 4)), 0.0, (), tuple(ids))
+
+    # ----------------------------------------------------------------------------------------------- browsing
+
+    def starter_ids(self) -> list[str]:
+        """One entry per topic, in topic order: what to offer when nothing else fits."""
+        seen: set[str] = set()
+        out: list[str] = []
+        for e in self.knowledge.entries:
+            if e.topic not in seen:
+                seen.add(e.topic)
+                out.append(e.id)
+        order = {t.id: n for n, t in enumerate(self.knowledge.topics)}
+        out.sort(key=lambda i: order.get(self.knowledge.entry(i).topic, 99))
+        return out
+
+    def answer_entry(self, entry_id: str, question: str | None = None) -> Answer | None:
+        """The answer of a known entry (a button click, a menu choice), without matching."""
+        e = self.knowledge.entry(entry_id)
+        if e is None:
+            return None
+        related = tuple(r for r in e.related if self.knowledge.entry(r) is not None)[:3]
+        titles = tuple(self.knowledge.entry(r).title for r in related)
+        return Answer(question or e.title, Status.ANSWERED, e.answer, e.citations, titles,
+                      Match("qa", e.id, 1.0), 1.0, titles, related)
+
+    def answer_fact(self, fact_id: str) -> Answer | None:
+        f = self.knowledge.fact(fact_id)
+        if f is None:
+            return None
+        return Answer(f.text, Status.ANSWERED, f.text, (f.citation,), (), Match("fact", f.id, 1.0), 1.0)
+
+    def complete(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Autocomplete: (entry id, canonical question) pairs for what the user has typed so far."""
+        limit = max(0, min(limit, 25))
+        text = clean_question(prefix[:200])
+        entries = self.knowledge.entries
+        if not text.strip():
+            return [(e.id, e.title) for e in (self.knowledge.entry(i) for i in self.starter_ids())][:limit]
+        hits = process.extract(text, [q for _, q in self._choices], scorer=fuzz.partial_ratio,
+                               processor=utils.default_process, score_cutoff=60, limit=limit * 6)
+        out: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for _, score, idx in hits:
+            eid = self._choices[idx][0]
+            if eid in seen:
+                continue
+            seen.add(eid)
+            out.append((eid, self.knowledge.entry(eid).title))
+            if len(out) >= limit:
+                break
+        if not out:
+            answer = self.ask(text)
+            out = [(i, self.knowledge.entry(i).title) for i in answer.candidates][:limit]
+        del entries
+        return out
+
+
+def _confidence(s: Scored) -> float:
+    return round(max(0.0, min(1.0, s.score)), 3)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")

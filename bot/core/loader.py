@@ -1,0 +1,501 @@
+"""Load the knowledge folder and validate it; refuse anything that would let the bot cite what the brief doesn't say.
+
+Every problem is reported with its file, line and entry id, all at once, so a curator can fix a file in one go.
+Files are read with ``yaml.safe_load`` semantics only (SafeLoader), after a size check and with anchors/aliases
+refused, so a hostile file cannot make loading hang or blow up memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models import (
+    Brief,
+    BriefMeta,
+    Citation,
+    Fact,
+    Knowledge,
+    Paragraph,
+    QAEntry,
+    Section,
+    Topic,
+)
+from .text import normalise_for_quote
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000
+MAX_QUOTE_CHARS = 300
+MAX_ANSWER_CHARS = 600
+MAX_FACT_CHARS = 300
+MAX_QUESTION_CHARS = 200
+MIN_PHRASINGS = 5
+# The safe loader only (what yaml.safe_load uses), in its C build when PyYAML has one: it is ~10x faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+BRIEF_FILE = "brief.yaml"
+TOPICS_FILE = "topics.yaml"
+ALIASES_FILE = "aliases.yaml"
+FACTS_FILE = "facts.yaml"
+QA_DIR = "qa"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        item = f" [{self.item}]" if self.item else ""
+        return f"{where}{item}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder is missing or invalid; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        lines = [f"The knowledge base has {len(self.problems)} problem(s):"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    knowledge: Knowledge
+    uncited: tuple[Paragraph, ...]  # paragraphs nothing cites (coverage)
+    files: tuple[str, ...]
+
+
+class _Doc:
+    """One parsed YAML file: its data and the line of every node, addressed by a path of keys/indices."""
+
+    def __init__(self, rel: str, data: Any, lines: dict[tuple, int]):
+        self.rel = rel
+        self.data = data
+        self._lines = lines
+
+    def line(self, *path: Any) -> int:
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return self._lines.get((), 1)
+
+
+def _index_lines(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            out[path + (name,)] = key.start_mark.line + 1
+            _index_lines(value, path + (name,), out)
+            out[path + (name,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), out)
+
+
+class _Collector:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.declared: set[str] = set()  # every entry id seen, valid or not, so one error does not cascade
+
+    def add(self, doc: _Doc | str, path: tuple, item: str, message: str) -> None:
+        if isinstance(doc, _Doc):
+            self.problems.append(Problem(doc.rel, doc.line(*path), item, message))
+        else:
+            self.problems.append(Problem(doc, 0, item, message))
+
+    def read(self, path: Path) -> _Doc | None:
+        rel = _rel(path, self.root)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            self.add(rel, (), "", f"cannot read: {exc.strerror or exc}")
+            return None
+        if size > MAX_FILE_BYTES:
+            self.add(rel, (), "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+            return None
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.add(rel, (), "", f"cannot read as UTF-8 text: {exc}")
+            return None
+        try:
+            for event in yaml.parse(text, Loader=_SafeLoader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    line = event.start_mark.line + 1
+                    self.problems.append(Problem(rel, line, "", "YAML anchors and aliases are not allowed"))
+                    return None
+            loader = _SafeLoader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.problems.append(Problem(rel, line, "", f"not valid YAML: {problem}"))
+            return None
+        lines: dict[tuple, int] = {}
+        if node is not None:
+            _index_lines(node, (), lines)
+        return _Doc(rel, data, lines)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _check_keys(c: _Collector, doc: _Doc, path: tuple, item: str, obj: Any, required: set[str],
+                optional: frozenset[str] = frozenset()) -> bool:
+    if not isinstance(obj, dict):
+        c.add(doc, path, item, f"expected a mapping, got {type(obj).__name__}")
+        return False
+    keys = set(obj)
+    for k in sorted(required - keys, key=str):
+        c.add(doc, path, item, f"missing key '{k}'")
+    for k in sorted(keys - required - optional, key=str):
+        c.add(doc, path + (k,), item, f"unknown key '{k}'")
+    return required <= keys
+
+
+def _str(c: _Collector, doc: _Doc, path: tuple, item: str, value: Any, what: str, limit: int = 0) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        c.add(doc, path, item, f"'{what}' must be a non-empty string")
+        return None
+    if limit and len(value) > limit:
+        c.add(doc, path, item, f"'{what}' is {len(value)} characters; the limit is {limit}")
+    return value.strip()
+
+
+def _str_list(c: _Collector, doc: _Doc, path: tuple, item: str, value: Any, what: str,
+              minimum: int = 1, limit: int = 0) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        c.add(doc, path, item, f"'{what}' must be a list")
+        return ()
+    out = []
+    for i, v in enumerate(value):
+        s = _str(c, doc, path + (i,), item, v, f"{what}[{i}]", limit)
+        if s is not None:
+            out.append(s)
+    if len(value) < minimum:
+        c.add(doc, path, item, f"'{what}' needs at least {minimum} item(s), has {len(value)}")
+    return tuple(out)
+
+
+def _load_brief(c: _Collector, doc: _Doc) -> Brief | None:
+    data = doc.data
+    if not _check_keys(c, doc, (), "brief", data, {"meta", "sections"}):
+        return None
+    meta = data["meta"]
+    meta_keys = {"title", "series", "volume", "number", "year", "author", "contact", "publisher", "keywords", "source"}
+    if not _check_keys(c, doc, ("meta",), "meta", meta, meta_keys):
+        return None
+    for k in ("volume", "number", "year"):
+        if not isinstance(meta[k], int) or isinstance(meta[k], bool):
+            c.add(doc, ("meta", k), "meta", f"'{k}' must be an integer")
+            return None
+    strs = {k: _str(c, doc, ("meta", k), "meta", meta[k], k) for k in meta_keys - {"volume", "number", "year", "keywords"}}
+    keywords = _str_list(c, doc, ("meta", "keywords"), "meta", meta["keywords"], "keywords")
+    if any(v is None for v in strs.values()):
+        return None
+    bm = BriefMeta(keywords=keywords, volume=meta["volume"], number=meta["number"], year=meta["year"], **strs)
+    sections = []
+    seen: set[str] = set()
+    if not isinstance(data["sections"], list) or not data["sections"]:
+        c.add(doc, ("sections",), "brief", "'sections' must be a non-empty list")
+        return None
+    for i, s in enumerate(data["sections"]):
+        path = ("sections", i)
+        if not _check_keys(c, doc, path, f"section {i + 1}", s, {"id", "title", "paragraphs"}):
+            continue
+        sid = s["id"]
+        if not isinstance(sid, str) or not ID_RE.match(sid):
+            c.add(doc, path + ("id",), str(sid), "section id must be lowercase words joined by hyphens")
+            continue
+        if sid in seen:
+            c.add(doc, path + ("id",), sid, "duplicate section id")
+        seen.add(sid)
+        title = _str(c, doc, path + ("title",), sid, s["title"], "title")
+        texts = _str_list(c, doc, path + ("paragraphs",), sid, s["paragraphs"], "paragraphs")
+        if title is None:
+            continue
+        paras = tuple(Paragraph(f"{sid}.{n}", sid, title, n, " ".join(t.split())) for n, t in enumerate(texts, 1))
+        sections.append(Section(sid, title, paras))
+    return Brief(bm, tuple(sections))
+
+
+def _load_topics(c: _Collector, doc: _Doc) -> list[Topic]:
+    if not _check_keys(c, doc, (), "topics", doc.data, {"topics"}):
+        return []
+    items = doc.data["topics"]
+    if not isinstance(items, list) or not items:
+        c.add(doc, ("topics",), "topics", "'topics' must be a non-empty list")
+        return []
+    out: list[Topic] = []
+    seen: set[str] = set()
+    for i, t in enumerate(items):
+        path = ("topics", i)
+        if not _check_keys(c, doc, path, f"topic {i + 1}", t, {"id", "title", "description"}):
+            continue
+        tid = t["id"]
+        if not isinstance(tid, str) or not ID_RE.match(tid):
+            c.add(doc, path + ("id",), str(tid), "topic id must be lowercase words joined by hyphens")
+            continue
+        if tid in seen:
+            c.add(doc, path + ("id",), tid, "duplicate topic id")
+        seen.add(tid)
+        title = _str(c, doc, path + ("title",), tid, t["title"], "title", 80)
+        desc = _str(c, doc, path + ("description",), tid, t["description"], "description", 200)
+        if title and desc:
+            out.append(Topic(tid, title, desc))
+    return out
+
+
+def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]:
+    if not _check_keys(c, doc, (), "aliases", doc.data, {"aliases"}):
+        return []
+    items = doc.data["aliases"]
+    if not isinstance(items, dict):
+        c.add(doc, ("aliases",), "aliases", "'aliases' must map a canonical phrase to a list of variants")
+        return []
+    out = []
+    owner: dict[str, str] = {}
+    for canonical, variants in items.items():
+        path = ("aliases", canonical)
+        if not isinstance(canonical, str) or not canonical.strip():
+            c.add(doc, path, str(canonical), "alias key must be a non-empty string")
+            continue
+        vs = _str_list(c, doc, path, canonical, variants, "variants")
+        for v in vs:
+            key = " ".join(v.casefold().split())
+            if key in owner and owner[key] != canonical:
+                c.add(doc, path, canonical, f"variant '{v}' is also a variant of '{owner[key]}'")
+            owner[key] = canonical
+        out.append((canonical.strip(), vs))
+    return out
+
+
+def _citation(c: _Collector, doc: _Doc, path: tuple, item: str, obj: Any,
+              paragraphs: dict[str, Paragraph]) -> Citation | None:
+    if not _check_keys(c, doc, path, item, obj, {"paragraph", "quote"}):
+        return None
+    pid = obj["paragraph"]
+    quote = _str(c, doc, path + ("quote",), item, obj["quote"], "quote", MAX_QUOTE_CHARS)
+    if not isinstance(pid, str) or pid not in paragraphs:
+        c.add(doc, path + ("paragraph",), item, f"citation points at paragraph '{pid}', which does not exist")
+        return None
+    if quote is None:
+        return None
+    para = paragraphs[pid]
+    if normalise_for_quote(quote) not in normalise_for_quote(para.text):
+        c.add(doc, path + ("quote",), item, f"quote is not verbatim in {pid} ({para.ref}): \"{quote[:80]}\"")
+        return None
+    return Citation(pid, quote, para.ref, para.section_title, para.number)
+
+
+def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], topics: set[str]) -> list[QAEntry]:
+    if not _check_keys(c, doc, (), "qa", doc.data, {"entries"}):
+        return []
+    items = doc.data["entries"]
+    if not isinstance(items, list):
+        c.add(doc, ("entries",), "qa", "'entries' must be a list")
+        return []
+    out = []
+    keys = {"id", "topic", "questions", "answer", "citations", "related"}
+    for i, e in enumerate(items):
+        path = ("entries", i)
+        label = e.get("id") if isinstance(e, dict) and isinstance(e.get("id"), str) else f"entry {i + 1}"
+        if not _check_keys(c, doc, path, label, e, keys):
+            continue
+        ok = True
+        if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
+            c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+            ok = False
+        else:
+            c.declared.add(e["id"])
+        if e["topic"] not in topics:
+            c.add(doc, path + ("topic",), label, f"unknown topic '{e['topic']}'")
+            ok = False
+        questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
+                              MIN_PHRASINGS, MAX_QUESTION_CHARS)
+        answer = _str(c, doc, path + ("answer",), label, e["answer"], "answer", MAX_ANSWER_CHARS)
+        cits = []
+        if not isinstance(e["citations"], list) or not e["citations"]:
+            c.add(doc, path + ("citations",), label, "'citations' must be a non-empty list")
+            ok = False
+        else:
+            for j, raw in enumerate(e["citations"]):
+                cit = _citation(c, doc, path + ("citations", j), label, raw, paragraphs)
+                ok = ok and cit is not None
+                if cit:
+                    cits.append(cit)
+        related = e["related"] if e["related"] is not None else []
+        related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
+        if ok and answer and len(questions) >= MIN_PHRASINGS:
+            out.append(QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
+                               f"{doc.rel}:{doc.line(*path)}"))
+    return out
+
+
+def _load_facts(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], topics: set[str]) -> list[Fact]:
+    if not _check_keys(c, doc, (), "facts", doc.data, {"facts"}):
+        return []
+    items = doc.data["facts"]
+    if not isinstance(items, list):
+        c.add(doc, ("facts",), "facts", "'facts' must be a list")
+        return []
+    out = []
+    for i, f in enumerate(items):
+        path = ("facts", i)
+        label = f.get("id") if isinstance(f, dict) and isinstance(f.get("id"), str) else f"fact {i + 1}"
+        if not _check_keys(c, doc, path, label, f, {"id", "topic", "text", "keywords", "citation"}):
+            continue
+        ok = True
+        if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
+            c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+            ok = False
+        if f["topic"] not in topics:
+            c.add(doc, path + ("topic",), label, f"unknown topic '{f['topic']}'")
+            ok = False
+        text = _str(c, doc, path + ("text",), label, f["text"], "text", MAX_FACT_CHARS)
+        keywords = _str_list(c, doc, path + ("keywords",), label, f["keywords"], "keywords", 1, 60)
+        cit = _citation(c, doc, path + ("citation",), label, f["citation"], paragraphs)
+        if ok and text and cit:
+            out.append(Fact(f["id"], f["topic"], text, keywords, cit, f"{doc.rel}:{doc.line(*path)}"))
+    return out
+
+
+def _cross_checks(c: _Collector, docs: dict[str, _Doc], entries: list[QAEntry], facts: list[Fact]) -> None:
+    def where(source: str) -> tuple[str, int]:
+        file, _, line = source.rpartition(":")
+        return file, int(line or 0)
+
+    seen: dict[str, QAEntry] = {}
+    for e in entries:
+        if e.id in seen:
+            file, line = where(e.source)
+            c.problems.append(Problem(file, line, e.id, f"duplicate entry id (also at {seen[e.id].source})"))
+        seen[e.id] = e
+    seen_f: dict[str, Fact] = {}
+    for f in facts:
+        if f.id in seen_f:
+            file, line = where(f.source)
+            c.problems.append(Problem(file, line, f.id, f"duplicate fact id (also at {seen_f[f.id].source})"))
+        seen_f[f.id] = f
+    phrasing_owner: dict[str, str] = {}
+    for e in entries:
+        file, line = where(e.source)
+        for r in e.related:
+            if r not in seen and r not in c.declared:
+                c.problems.append(Problem(file, line, e.id, f"related id '{r}' does not exist"))
+            elif r == e.id:
+                c.problems.append(Problem(file, line, e.id, "an entry cannot be related to itself"))
+        local: set[str] = set()
+        for q in e.questions:
+            key = " ".join(q.casefold().split())
+            if key in local:
+                c.problems.append(Problem(file, line, e.id, f"phrasing '{q}' appears twice in this entry"))
+            local.add(key)
+            other = phrasing_owner.get(key)
+            if other is not None and other != e.id:
+                c.problems.append(Problem(file, line, e.id, f"phrasing '{q}' also appears in entry '{other}'"))
+            phrasing_owner.setdefault(key, e.id)
+
+
+def _version(files: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(root)).encode())
+        h.update(b"\0")
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            pass
+        h.update(b"\0")
+    return h.hexdigest()[:12]
+
+
+def knowledge_files(root: Path) -> list[Path]:
+    """The files that make up a knowledge folder, in load order."""
+    files = [root / BRIEF_FILE, root / TOPICS_FILE, root / ALIASES_FILE, root / FACTS_FILE]
+    qa = root / QA_DIR
+    if qa.is_dir():
+        files += sorted(p for p in qa.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return files
+
+
+def load_report(root: str | Path) -> LoadReport:
+    """Load and validate the knowledge folder; raise KnowledgeError listing every problem."""
+    root = Path(root)
+    c = _Collector(root)
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), 0, "", "knowledge folder not found")])
+    files = knowledge_files(root)
+    docs: dict[str, _Doc] = {}
+    for f in files:
+        if not f.is_file():
+            if f.parent == root:
+                c.add(_rel(f, root), (), "", "required file is missing")
+            continue
+        d = c.read(f)
+        if d is not None:
+            docs[str(f)] = d
+    if not (root / QA_DIR).is_dir():
+        c.add(_rel(root / QA_DIR, root), (), "", "the folder of Q&A files is missing")
+
+    brief_doc = docs.get(str(root / BRIEF_FILE))
+    brief = _load_brief(c, brief_doc) if brief_doc else None
+    topics_doc = docs.get(str(root / TOPICS_FILE))
+    topics = _load_topics(c, topics_doc) if topics_doc else []
+    aliases_doc = docs.get(str(root / ALIASES_FILE))
+    aliases = _load_aliases(c, aliases_doc) if aliases_doc else []
+    if brief is None:
+        raise KnowledgeError(c.problems or [Problem(BRIEF_FILE, 0, "", "the brief could not be loaded")])
+    paragraphs = {p.id: p for p in brief.paragraphs()}
+    topic_ids = {t.id for t in topics}
+    facts_doc = docs.get(str(root / FACTS_FILE))
+    facts = _load_facts(c, facts_doc, paragraphs, topic_ids) if facts_doc else []
+    entries: list[QAEntry] = []
+    for f in files[4:]:
+        d = docs.get(str(f))
+        if d is not None:
+            entries += _load_entries(c, d, paragraphs, topic_ids)
+    _cross_checks(c, docs, entries, facts)
+    if not entries and not c.problems:
+        c.add(_rel(root / QA_DIR, root), (), "", "no Q&A entries found")
+    if c.problems:
+        raise KnowledgeError(c.problems)
+    knowledge = Knowledge(brief, tuple(topics), tuple(entries), tuple(facts), tuple(aliases), _version(files, root))
+    cited = {cit.paragraph_id for e in entries for cit in e.citations} | {f.citation.paragraph_id for f in facts}
+    uncited = tuple(p for p in brief.paragraphs() if p.id not in cited)
+    log.info("loaded knowledge %s: %d entries, %d facts, %d paragraphs",
+             knowledge.version, len(entries), len(facts), len(paragraphs))
+    return LoadReport(knowledge, uncited, tuple(_rel(f, root) for f in files if f.is_file()))
+
+
+def load_knowledge(root: str | Path) -> Knowledge:
+    return load_report(root).knowledge

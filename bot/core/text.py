@@ -1,0 +1,88 @@
+"""Text normalisation shared by the loader, the engine and the renderers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+# Discord syntax that carries no meaning for a question.
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|<t:\d+(?::\w)?>|@(?:everyone|here)\b")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_CODE_FENCE = re.compile(r"```(?:\w+\n)?")
+_MARKDOWN = re.compile(r"[*_~`|>#\[\]()]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+# "U.S." and "U.S.A." before punctuation is stripped; "US" only when typed in capitals (never the pronoun "us").
+_US_DOTTED = re.compile(r"\bu\.\s?s\.(?:\s?a\.?)?", re.IGNORECASE)
+_US_CAPS = re.compile(r"\bUSA?\b")
+_THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+_stemmer = Stemmer.Stemmer("english")
+
+# Words that say nothing about what is asked: function words and the filler of questions.
+STOPWORDS = frozenset("""
+a about above according actually after again all also am an and any are aren around as ask asked at be been being
+briefly but by can could d did didn do does doesn doing done don during each either else even ever every exactly
+explain explained explains few for from further get give given gives go going got had has hasn have haven having he
+her here hers him his how however i if in info information into is isn it its itself just kind know let like ll m
+me mean meant mention mentioned mentions more most much must my myself need no nor not now o of off on once one only
+or other our ours out over own please pls plz quick quickly quite re really regarding s say said says shall she
+should so some something sort such t tell telling than thank thanks that the their theirs them then there these they
+thing things this those though through thru to too tl dr u under until up upon ur us ve very via want was wasn way we
+were weren what whats whatever when where whether which while who whom whose why will with within without won would
+wouldn y ya yeah yes yet many you your yours yourself summarize summarise summary describe detail details overview
+anything everything someone somebody know knew talk talking discuss discussed discusses point points part
+""".split())
+
+# Words that mark what kind of answer is wanted; kept out of content matching but used as a light signal.
+QUESTION_WORDS = frozenset("who whom whose when where why how what which many much long".split())
+
+
+def fold(text: str) -> str:
+    """NFKC, casefold, straight quotes, no control characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text).translate(_QUOTES)
+    return " ".join(text.casefold().split())
+
+
+def normalise_for_quote(text: str) -> str:
+    """What "verbatim" means for a quote: only whitespace and curly quotes are normalised."""
+    return " ".join(text.translate(_QUOTES).split())
+
+
+def clean_question(text: str) -> str:
+    """Strip what Discord adds to a message (mentions, markdown, links) and control characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _CODE_FENCE.sub(" ", text)
+    text = _MARKDOWN.sub(" ", text)
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens: mentions and markdown removed, "U.S."/"US" made one token, "2,600" made "2600"."""
+    text = clean_question(text)
+    text = _US_DOTTED.sub(" united states ", text)
+    text = _US_CAPS.sub(" united states ", text)
+    text = _THOUSANDS.sub("", text)
+    text = text.translate(_QUOTES).casefold()
+    text = text.replace("'s ", " ").replace("s' ", "s ")
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    if word.isdigit() or len(word) <= 3:
+        return word
+    return _stemmer.stemWord(word)
+
+
+def is_content(word: str) -> bool:
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
