@@ -143,6 +143,94 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _discord_settings(args: argparse.Namespace, err: TextIO, *, require_token: bool = True):
+    from dotenv import find_dotenv, load_dotenv
+
+    from .settings import Settings, SettingsError
+
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    try:
+        settings = Settings.from_env(require_token=require_token)
+    except SettingsError as exc:
+        print(str(exc), file=err)
+        return None
+    if args.knowledge:
+        from dataclasses import replace
+
+        settings = replace(settings, knowledge_dir=Path(args.knowledge))
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
+    return settings
+
+
+def _engine_for(settings, err: TextIO) -> Engine | None:
+    try:
+        return Engine(load_report(settings.knowledge_dir).knowledge)
+    except KnowledgeError as exc:
+        print(exc.summary(), file=err)
+        return None
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from .discord_app.client import BriefBot
+    from .discord_app.runner import StartupError, run_bot
+
+    settings = _discord_settings(args, err)
+    if settings is None:
+        return 2
+    engine = _engine_for(settings, err)
+    if engine is None:
+        return 1
+    bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels)
+    log.info("starting: knowledge %s, test guild %s, watched channels %d", engine.knowledge.version,
+             settings.guild_id or "none (global commands)", len(settings.channels))
+    try:
+        asyncio.run(run_bot(bot, settings.token))
+    except StartupError as exc:
+        print(str(exc), file=err)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from .discord_app.client import BriefBot
+    from .discord_app.runner import StartupError, sync_global
+
+    if not args.global_:
+        print("Only `sync --global` is a separate step: with DISCORD_GUILD_ID set, `run` syncs the test guild "
+              "at every start.", file=err)
+        return 2
+    settings = _discord_settings(args, err)
+    if settings is None:
+        return 2
+    engine = _engine_for(settings, err)
+    if engine is None:
+        return 1
+    try:
+        n = asyncio.run(sync_global(BriefBot(engine), settings.token))
+    except StartupError as exc:
+        print(str(exc), file=err)
+        return 2
+    print(f"Synced {n} commands globally; Discord can take up to an hour to show them in every server.", file=out)
+    return 0
+
+
+def cmd_commands(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .discord_app.runner import commands_json
+
+    report = _load(args, err)
+    if report is None:
+        return 1
+    print(commands_json(Engine(report.knowledge)), file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="briefbot", description="Cited answers about INSS Issue Brief Vol.152 No.14 "
                                 "(2026), in a terminal or on Discord.")
@@ -158,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
     e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
     e.add_argument("--json", action="store_true")
+    r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
+    r.set_defaults()
+    sy = sub.add_parser("sync", help="sync the slash commands with Discord")
+    sy.add_argument("--global", dest="global_", action="store_true", help="sync globally, then exit")
+    c = sub.add_parser("commands", help="print the application commands as sent to Discord")
+    c.add_argument("--json", action="store_true", help="as a JSON array (the only format)")
     return p
 
 
@@ -182,6 +276,12 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return cmd_chat(args, out, err, stdin)
         if args.command == "eval":
             return cmd_eval(args, out, err)
+        if args.command == "run":
+            return cmd_run(args, out, err)
+        if args.command == "sync":
+            return cmd_sync(args, out, err)
+        if args.command == "commands":
+            return cmd_commands(args, out, err)
     except BrokenPipeError:
         return 0
     parser.error(f"unknown command {args.command}")

@@ -45,6 +45,7 @@ class Thresholds:
     margin: float = 0.06  # the winner must lead the runner-up of its kind by this much
     fact_penalty: float = 0.03  # facts yield to Q&A entries that score about the same
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
+    context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 60  # units scored in full after the index preselection
     w_coverage: float = 0.5
     w_close: float = 0.3
@@ -59,6 +60,9 @@ class _Unit:
     phrasing_text: list[str]  # stemmed content words joined, for the fuzzy ratio
     tokens: frozenset[str]
     paragraphs: frozenset[str]
+    context: frozenset[str]  # words of the cited paragraphs that the unit itself lacks: partial coverage
+    has_quantity: bool  # the answer states a number or amount
+    has_date: bool  # the answer states a date, a year or a span of time
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,9 @@ class Analysis:
     unknown: list[str]
     corrected: dict[str, str] = field(default_factory=dict)
     ranked: list[Scored] = field(default_factory=list)
+    wants_quantity: bool = False  # "how many ...", "how much ..."
+    wants_date: bool = False  # "what year ...", "when did ...", "when will ..."
+    numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each
 
 
 class Engine:
@@ -154,7 +161,8 @@ class Engine:
         for c in e.citations:
             toks.update(self._content(c.quote))
         return _Unit("qa", e.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
-                     frozenset(toks), frozenset(c.paragraph_id for c in e.citations))
+                     frozenset(toks), frozenset(c.paragraph_id for c in e.citations),
+                     self._context(toks, [c.paragraph_id for c in e.citations]), bool(_QUANTITY.search(e.answer)), bool(_DATE.search(e.answer)))
 
     def _unit_for_fact(self, f: Fact) -> _Unit:
         phr = [self._content(f.text), self._content(" ".join(f.keywords))]
@@ -162,7 +170,16 @@ class Engine:
         toks = set().union(*map(set, phr))
         toks.update(self._content(f.citation.quote))
         return _Unit("fact", f.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
-                     frozenset(toks), frozenset({f.citation.paragraph_id}))
+                     frozenset(toks), frozenset({f.citation.paragraph_id}),
+                     self._context(toks, [f.citation.paragraph_id]), bool(_QUANTITY.search(f.text)), bool(_DATE.search(f.text)))
+
+    def _context(self, toks: set[str], paragraph_ids: list[str]) -> frozenset[str]:
+        ctx: set[str] = set()
+        for pid in paragraph_ids:
+            p = self.knowledge.paragraph(pid)
+            if p is not None:
+                ctx.update(self._content(p.text))
+        return frozenset(ctx - toks)
 
     @staticmethod
     def _all_texts(k: Knowledge):
@@ -201,9 +218,26 @@ class Engine:
                 tokens.extend(stem(x) for x in self._expand([fixed]) if is_content(x))
         seen: set[str] = set()
         uniq = [t for t in tokens if not (t in seen or seen.add(t))]
-        a = Analysis(cleaned, uniq, unknown, corrected)
-        a.ranked = self._rank(uniq)
+        folded = cleaned.casefold()
+        a = Analysis(cleaned, uniq, unknown, corrected,
+                     wants_quantity=bool(_WANTS_QUANTITY.search(folded)),
+                     wants_date=bool(_WANTS_DATE.search(folded)),
+                     numbers=frozenset(t for t in uniq if t.isdigit()))
+        a.ranked = [s for s in self._rank(uniq) if self._admissible(a, self._units[s.unit_index])]
         return a
+
+    @staticmethod
+    def _admissible(a: Analysis, u: _Unit) -> bool:
+        """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
+        needs an answer that states an amount or a date. This is what turns "how many delegates ..." or
+        "power of siberia 1 capacity" into an abstention instead of a near-miss answer."""
+        if not a.numbers <= u.tokens:
+            return False
+        if a.wants_quantity and not u.has_quantity:
+            return False
+        if a.wants_date and not u.has_date:
+            return False
+        return True
 
     def _correct(self, w: str) -> str | None:
         if len(w) < 4 or not w.isalpha():
@@ -234,7 +268,7 @@ class Engine:
         out: list[Scored] = []
         for i, covered in top:
             u = self._units[i]
-            coverage = covered / total
+            coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qset)) / total
             close = 0.0
             best_j = 0
             for j, p in enumerate(u.phrasings):
@@ -268,12 +302,16 @@ class Engine:
             return self._abstain(question, ranked)
         best = ranked[0]
         unit = self._units[best.unit_index]
-        rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind), None)
+        # The runner-up that matters is one of the same kind that cites other paragraphs: two entries drawn from
+        # the same paragraph are two wordings of one answer, not a reason to ask "did you mean".
+        rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
+                      and not (self._units[s.unit_index].paragraphs & unit.paragraphs)), None)
         gap = best.score - (rival.score if rival else 0.0)
         if best.score >= self.t.answer and best.coverage >= self.t.coverage and gap >= self.t.margin:
             return self._answer(question, unit, best)
         if best.score >= self.t.clarify and best.coverage >= self.t.coverage:
-            close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage]
+            close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage
+                     and (s is best or not (self._units[s.unit_index].paragraphs & unit.paragraphs))]
             ids = self._entry_ids(close, limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
@@ -386,4 +424,12 @@ def _confidence(s: Scored) -> float:
     return round(max(0.0, min(1.0, s.score)), 3)
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 r"sixty|hundred|thousand|million|billion|first|second|third|fourth|fifth|half|few|several|dozen")
+_QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december|days?|years?|evening|morning|night|anniversary|ago|hours?)\b",
+                   re.IGNORECASE)
+_WANTS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share) of\b")
+_WANTS_DATE = re.compile(r"\b(?:what|which) (?:date|year|day|month|time of day)\b|"
+                         r"\bwhen (?:did|was|were|will|would|is|are|does)\b")

@@ -37,6 +37,9 @@ thing things this those though through thru to too tl dr u under until up upon u
 were weren what whats whatever when where whether which while who whom whose why will with within without won would
 wouldn y ya yeah yes yet many you your yours yourself summarize summarise summary describe detail details overview
 anything everything someone somebody know knew talk talking discuss discussed discusses point points part
+tldr tl;dr nutshell stuff idea ideas whole ppl people bc cuz cause basically generally general exactly roughly
+approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does did happened happen happening
+brief's author's paper report document's wrt re regarding concerning bot
 """.split())
 
 # Words that mark what kind of answer is wanted; kept out of content matching but used as a light signal.

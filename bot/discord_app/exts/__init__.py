@@ -1,0 +1,1 @@
+"""The bot's extensions, one concern each: asking, browsing, and the command tree's error handler."""

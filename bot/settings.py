@@ -1,0 +1,61 @@
+"""Settings for running the Discord bot, read from the environment (and .env) only when asked, never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    pass
+
+
+MISSING_TOKEN = """\
+No Discord token found: DISCORD_TOKEN is not set.
+To run the bot, copy .env.example to .env and put your bot's token in it (Discord Developer Portal ->
+your application -> Bot -> Reset Token), optionally with DISCORD_GUILD_ID set to your test server's id so the
+slash commands appear there at once. Then run `python -m bot run` again. To try the answers without Discord,
+use `python -m bot ask "..."` or `python -m bot chat`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str = field(repr=False)
+    guild_id: int | None = None
+    channels: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    knowledge_dir: Path = ROOT / "knowledge"
+    data_dir: Path = ROOT / "data"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
+        env = os.environ if env is None else env
+        token = (env.get("DISCORD_TOKEN") or "").strip()
+        if require_token and not token:
+            raise SettingsError(MISSING_TOKEN)
+        guild = (env.get("DISCORD_GUILD_ID") or "").strip()
+        if guild and not guild.isdigit():
+            raise SettingsError(f"DISCORD_GUILD_ID must be a server id (digits), got {guild!r}.")
+        channels: set[int] = set()
+        for part in (env.get("BRIEFBOT_CHANNELS") or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise SettingsError(f"BRIEFBOT_CHANNELS must be channel ids separated by commas, got {part!r}.")
+            channels.add(int(part))
+        level = (env.get("BRIEFBOT_LOG_LEVEL") or "INFO").strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise SettingsError(f"BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
+        return cls(
+            token=token,
+            guild_id=int(guild) if guild else None,
+            channels=frozenset(channels),
+            log_level=level,
+            knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or ROOT / "knowledge"),
+            data_dir=Path(env.get("BRIEFBOT_DATA") or ROOT / "data"),
+        )
