@@ -65,7 +65,7 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return False, ""
-        if message.guild is None:
+        if isinstance(message.channel, (discord.DMChannel, discord.GroupChannel)):
             return True, "dm"
         if me.id in message.raw_mentions:
             return True, "mention"
