@@ -231,6 +231,22 @@ def cmd_commands(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .bench import format_bench, run_bench, to_json
+
+    try:
+        result = run_bench(knowledge_dir(args.knowledge), Path(args.file or DEFAULT_LABELED),
+                           progress=lambda s: print(f"bench: {s}", file=err) if not args.json else None)
+    except KnowledgeError as exc:
+        print(exc.summary(), file=err)
+        return 1
+    except LabeledSetError as exc:
+        print(str(exc), file=err)
+        return 1
+    print(to_json(result) if args.json else format_bench(result), file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="briefbot", description="Cited answers about INSS Issue Brief Vol.152 No.14 "
                                 "(2026), in a terminal or on Discord.")
@@ -246,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
     e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
     e.add_argument("--json", action="store_true")
+    b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
+    b.add_argument("file", nargs="?", help="labeled set (default: the project's own)")
+    b.add_argument("--json", action="store_true", help="one JSON object")
     r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
     r.set_defaults()
     sy = sub.add_parser("sync", help="sync the slash commands with Discord")
@@ -276,6 +295,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return cmd_chat(args, out, err, stdin)
         if args.command == "eval":
             return cmd_eval(args, out, err)
+        if args.command == "bench":
+            return cmd_bench(args, out, err)
         if args.command == "run":
             return cmd_run(args, out, err)
         if args.command == "sync":

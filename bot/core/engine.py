@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 
 from .models import Answer, Citation, Fact, Knowledge, Match, QAEntry, Status
-from .text import clean_question, is_content, stem, words
+from .text import clean_question, intents, is_content, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class Thresholds:
     margin: float = 0.06  # the winner must lead the runner-up of its kind by this much
     fact_penalty: float = 0.03  # facts yield to Q&A entries that score about the same
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
+    intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 60  # units scored in full after the index preselection
     w_coverage: float = 0.5
@@ -86,6 +87,7 @@ class Analysis:
     wants_quantity: bool = False  # "how many ...", "how much ..."
     wants_date: bool = False  # "what year ...", "when did ...", "when will ..."
     numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each
+    intents: frozenset[str] = frozenset()  # "?why", "?when", ...: what kind of answer is wanted
 
 
 class Engine:
@@ -95,8 +97,12 @@ class Engine:
         self.knowledge = knowledge
         self.t = thresholds or Thresholds()
         self._aliases = self._build_aliases(knowledge)
-        self._max_alias = max((len(k) for k in self._aliases), default=1)
+        # first word -> (variant, canonical) pairs, longest variant first
+        self._alias_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for key, target in sorted(self._aliases.items(), key=lambda kv: -len(kv[0])):
+            self._alias_starts.setdefault(key[0], []).append((key, target))
         self._units: list[_Unit] = []
+        self._paragraph_words: dict[str, frozenset[str]] = {}
         for e in knowledge.entries:
             self._units.append(self._unit_for_entry(e))
         for f in knowledge.facts:
@@ -136,13 +142,15 @@ class Engine:
         return table
 
     def _expand(self, toks: list[str]) -> list[str]:
+        """Replace alias variants by their canonical words, longest match first."""
         out: list[str] = []
         i = 0
-        while i < len(toks):
-            for size in range(min(self._max_alias, len(toks) - i), 0, -1):
-                key = tuple(toks[i:i + size])
-                target = self._aliases.get(key)
-                if target is not None:
+        n = len(toks)
+        starts = self._alias_starts
+        while i < n:
+            for key, target in starts.get(toks[i], ()):
+                size = len(key)
+                if tuple(toks[i:i + size]) == key:
                     out.extend(target)
                     i += size
                     break
@@ -154,31 +162,38 @@ class Engine:
     def _content(self, text: str) -> list[str]:
         return [stem(w) for w in self._expand(words(text)) if is_content(w)]
 
+    def _phrasing(self, text: str) -> frozenset[str]:
+        """A phrasing's content words plus its intent pseudo-words."""
+        toks = self._expand(words(text))
+        return frozenset([stem(w) for w in toks if is_content(w)] + sorted(intents(toks)))
+
     def _unit_for_entry(self, e: QAEntry) -> _Unit:
-        phr = [self._content(q) for q in e.questions]
-        toks = set().union(*map(set, phr))
+        phr = [self._phrasing(q) for q in e.questions]
+        toks = {t for p in phr for t in p if not t.startswith("?")}
         toks.update(self._content(e.answer))
         for c in e.citations:
             toks.update(self._content(c.quote))
-        return _Unit("qa", e.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
+        return _Unit("qa", e.id, phr, [" ".join(sorted(t for t in p if t[0] != "?")) for p in phr],
                      frozenset(toks), frozenset(c.paragraph_id for c in e.citations),
                      self._context(toks, [c.paragraph_id for c in e.citations]), bool(_QUANTITY.search(e.answer)), bool(_DATE.search(e.answer)))
 
     def _unit_for_fact(self, f: Fact) -> _Unit:
-        phr = [self._content(f.text), self._content(" ".join(f.keywords))]
-        phr += [self._content(f"{f.text} {k}") for k in f.keywords]
-        toks = set().union(*map(set, phr))
+        phr = [self._phrasing(f.text), self._phrasing(" ".join(f.keywords))]
+        phr += [self._phrasing(f"{f.text} {k}") for k in f.keywords]
+        toks = {t for p in phr for t in p if not t.startswith("?")}
         toks.update(self._content(f.citation.quote))
-        return _Unit("fact", f.id, [frozenset(p) for p in phr], [" ".join(sorted(p)) for p in phr],
+        return _Unit("fact", f.id, phr, [" ".join(sorted(t for t in p if t[0] != "?")) for p in phr],
                      frozenset(toks), frozenset({f.citation.paragraph_id}),
                      self._context(toks, [f.citation.paragraph_id]), bool(_QUANTITY.search(f.text)), bool(_DATE.search(f.text)))
 
     def _context(self, toks: set[str], paragraph_ids: list[str]) -> frozenset[str]:
         ctx: set[str] = set()
         for pid in paragraph_ids:
-            p = self.knowledge.paragraph(pid)
-            if p is not None:
-                ctx.update(self._content(p.text))
+            words_of = self._paragraph_words.get(pid)
+            if words_of is None:
+                p = self.knowledge.paragraph(pid)
+                words_of = self._paragraph_words[pid] = frozenset(self._content(p.text)) if p else frozenset()
+            ctx.update(words_of)
         return frozenset(ctx - toks)
 
     @staticmethod
@@ -199,6 +214,7 @@ class Engine:
     def analyse(self, question: str) -> Analysis:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
         raw = self._expand(words(cleaned))
+        wanted = intents(raw)
         tokens: list[str] = []
         unknown: list[str] = []
         corrected: dict[str, str] = {}
@@ -223,7 +239,8 @@ class Engine:
                      wants_quantity=bool(_WANTS_QUANTITY.search(folded)),
                      wants_date=bool(_WANTS_DATE.search(folded)),
                      numbers=frozenset(t for t in uniq if t.isdigit()))
-        a.ranked = [s for s in self._rank(uniq) if self._admissible(a, self._units[s.unit_index])]
+        a.intents = frozenset(wanted)
+        a.ranked = [s for s in self._rank(uniq, a.intents) if self._admissible(a, self._units[s.unit_index])]
         return a
 
     @staticmethod
@@ -250,10 +267,12 @@ class Engine:
     def _weight(self, tok: str) -> float:
         return self._idf.get(tok, self._idf_unknown)
 
-    def _rank(self, tokens: list[str]) -> list[Scored]:
+    def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset()) -> list[Scored]:
         if not tokens:
             return []
         weights = {t: self._weight(t) for t in tokens}
+        weights.update({t: self.t.intent_weight for t in wanted})
+        wanted_weight = self.t.intent_weight * len(wanted)
         total = sum(weights.values())
         acc: dict[int, float] = {}
         for t in tokens:
@@ -263,19 +282,20 @@ class Engine:
         if not acc:
             return []
         top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
-        qset = frozenset(tokens)
+        qset = frozenset(tokens) | wanted
         qtext = " ".join(sorted(qset))
         out: list[Scored] = []
         for i, covered in top:
             u = self._units[i]
             coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qset)) / total
+            ptotal = total + wanted_weight
             close = 0.0
             best_j = 0
             for j, p in enumerate(u.phrasings):
                 inter = sum(weights[t] for t in qset & p)
                 if not inter:
                     continue
-                denom = total + sum(self._weight(t) for t in p)
+                denom = ptotal + sum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p)
                 d = 2 * inter / denom
                 if d > close:
                     close, best_j = d, j
@@ -424,12 +444,13 @@ def _confidence(s: Scored) -> float:
     return round(max(0.0, min(1.0, s.score)), 3)
 
 
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                 r"sixty|hundred|thousand|million|billion|first|second|third|fourth|fifth|half|few|several|dozen")
+# Amounts, not ordinals or "one-on-one": what a "how many / how much" answer must state.
+_NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 r"sixty|hundred|thousand|million|billion|half|few|several|dozen|dozens")
 _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|days?|years?|evening|morning|night|anniversary|ago|hours?)\b",
                    re.IGNORECASE)
 _WANTS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share) of\b")
-_WANTS_DATE = re.compile(r"\b(?:what|which) (?:date|year|day|month|time of day)\b|"
+_WANTS_DATE = re.compile(r"\b(?:what|which) (?:date|year|day|month|time)\b|"
                          r"\bwhen (?:did|was|were|will|would|is|are|does)\b")

@@ -17,7 +17,7 @@ _CODE_FENCE = re.compile(r"```(?:\w+\n)?")
 _MARKDOWN = re.compile(r"[*_~`|>#\[\]()]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 # "U.S." and "U.S.A." before punctuation is stripped; "US" only when typed in capitals (never the pronoun "us").
-_US_DOTTED = re.compile(r"\bu\.\s?s\.(?:\s?a\.?)?", re.IGNORECASE)
+_US_DOTTED = re.compile(r"\bu\.\s?s\.(?:\s?a\.)?", re.IGNORECASE)
 _US_CAPS = re.compile(r"\bUSA?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -42,8 +42,20 @@ approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does
 brief's author's paper report document's wrt re regarding concerning bot
 """.split())
 
-# Words that mark what kind of answer is wanted; kept out of content matching but used as a light signal.
-QUESTION_WORDS = frozenset("who whom whose when where why how what which many much long".split())
+# Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
+# China sign" want different answers, so they become light pseudo-words ("?why") for phrasing similarity.
+_INTENTS = {"why": "?why", "reason": "?why", "reasons": "?why", "motive": "?why", "when": "?when",
+            "where": "?where", "who": "?who", "whom": "?who", "whose": "?who"}
+
+
+def intents(tokens: list[str]) -> set[str]:
+    out = {_INTENTS[t] for t in tokens if t in _INTENTS}
+    for a, b in zip(tokens, tokens[1:]):
+        if a == "how" and b in ("many", "much"):
+            out.add("?amount")
+        elif a == "how" and b == "long":
+            out.add("?length")
+    return out
 
 
 def fold(text: str) -> str:
