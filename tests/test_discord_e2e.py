@@ -94,8 +94,8 @@ async def test_ask_abstains_plainly_with_suggestion_buttons(h):
 
 
 async def test_ask_clarify_offers_candidates_as_buttons(h, engine):
-    question = next(q for q in ("summit", "treaty", "joint statement and declaration", "korea", "pipeline")
-                    if engine.ask(q).status.value == "clarify")
+    question = "russia"
+    assert engine.ask(question).status.value == "clarify"
     data = callback(await h.interact(h.slash("ask", question=question))).data
     assert data["embeds"][0]["title"].startswith("Did you mean")
     assert len([b for b in buttons(data["components"]) if b["custom_id"].startswith("bb:ask:")]) >= 2

@@ -11,8 +11,8 @@ from conftest import LABELED
 
 # Floors on the held-out half of tests/data/questions.yaml (see README "Quality"). A change that lowers them
 # fails here; raise them when the engine or the knowledge gets better.
-HELDOUT_IN_SCOPE_FLOOR = 0.0
-HELDOUT_OOS_FLOOR = 0.0
+HELDOUT_IN_SCOPE_FLOOR = 0.75
+HELDOUT_OOS_FLOOR = 0.82
 
 
 def test_words_normalise_discord_text():
@@ -71,10 +71,9 @@ def test_bad_input_never_raises_and_abstains(engine, question):
 
 
 def test_clarify_offers_two_or_three_distinct_candidates(engine):
-    found = [engine.ask(q) for q in ("summit", "treaty", "joint statement and declaration", "korea", "pipeline",
-                                      "china russia")]
+    found = [engine.ask(q) for q in ("russia", "sanctions", "gas", "korea", "nuclear", "the war")]
     clarify = [a for a in found if a.status is Status.CLARIFY]
-    assert clarify, "no broad question led to 'did you mean'"
+    assert len(clarify) >= 4, "broad one-word questions should lead to 'did you mean'"
     for a in clarify:
         assert 2 <= len(a.suggestions) <= 3
         assert len(set(a.candidates)) == len(a.candidates)

@@ -23,7 +23,7 @@ import heapq
 import logging
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process, utils
 
@@ -39,18 +39,18 @@ MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself
 class Thresholds:
     """The decision rule's numbers; tuned on the tuning half of the labeled set (see ``bot eval``)."""
 
-    answer: float = 0.55  # minimum combined score to answer
-    coverage: float = 0.72  # minimum share of the question's weighted words the winner must contain
-    clarify: float = 0.45  # minimum combined score to offer "did you mean"
-    margin: float = 0.06  # the winner must lead the runner-up of its kind by this much
-    fact_penalty: float = 0.03  # facts yield to Q&A entries that score about the same
+    answer: float = 0.70  # minimum ranking score to answer
+    coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
+    clarify: float = 0.60  # minimum ranking score to offer "did you mean"
+    margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
+    broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
+    max_uncovered: int = 2  # question words the winner may lack (synonyms the curator has not added yet)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 60  # units scored in full after the index preselection
-    w_coverage: float = 0.5
-    w_close: float = 0.3
-    w_fuzzy: float = 0.2
+    # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact)
+    rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353, 0.0)
 
 
 @dataclass(slots=True)
@@ -58,10 +58,11 @@ class _Unit:
     kind: str  # "qa" | "fact"
     id: str
     phrasings: list[frozenset[str]]
-    phrasing_text: list[str]  # stemmed content words joined, for the fuzzy ratio
     tokens: frozenset[str]
     paragraphs: frozenset[str]
     context: frozenset[str]  # words of the cited paragraphs that the unit itself lacks: partial coverage
+    answer_tokens: frozenset[str]  # words of the answer (or fact text) and its quotes
+    share: dict[str, float]  # word -> share of the unit's phrasings that use it
     has_quantity: bool  # the answer states a number or amount
     has_date: bool  # the answer states a date, a year or a span of time
 
@@ -73,6 +74,17 @@ class Scored:
     coverage: float
     close: float
     fuzzy: float
+    answer_cov: float = 0.0  # share of the question's weight found in the answer and quotes themselves
+    intent_ok: float = 0.0  # the best phrasing asks the same kind of question (why / when / who / how many)
+    intent_miss: float = 0.0  # the question asks why/when/who/how many and no phrasing of the unit does
+    uncovered: int = 0  # question words found neither in the unit nor in the paragraphs it cites
+    foreign: int = 0  # of those, words that no unit of the knowledge base contains at all
+
+    central: float = 0.0  # how much of the question's weight sits in words most of the unit's phrasings use
+
+    def features(self, is_fact: bool) -> tuple[float, ...]:
+        return (self.coverage, self.close, self.fuzzy, self.answer_cov, self.intent_ok, self.intent_miss,
+                1.0 if is_fact else 0.0, self.central)
 
 
 @dataclass(slots=True)
@@ -170,21 +182,23 @@ class Engine:
     def _unit_for_entry(self, e: QAEntry) -> _Unit:
         phr = [self._phrasing(q) for q in e.questions]
         toks = {t for p in phr for t in p if not t.startswith("?")}
-        toks.update(self._content(e.answer))
+        said = set(self._content(e.answer))
         for c in e.citations:
-            toks.update(self._content(c.quote))
-        return _Unit("qa", e.id, phr, [" ".join(sorted(t for t in p if t[0] != "?")) for p in phr],
+            said.update(self._content(c.quote))
+        toks |= said
+        return _Unit("qa", e.id, phr,
                      frozenset(toks), frozenset(c.paragraph_id for c in e.citations),
-                     self._context(toks, [c.paragraph_id for c in e.citations]), bool(_QUANTITY.search(e.answer)), bool(_DATE.search(e.answer)))
+                     self._context(toks, [c.paragraph_id for c in e.citations]), frozenset(said), _share(phr), bool(_QUANTITY.search(e.answer)), bool(_DATE.search(e.answer)))
 
     def _unit_for_fact(self, f: Fact) -> _Unit:
         phr = [self._phrasing(f.text), self._phrasing(" ".join(f.keywords))]
         phr += [self._phrasing(f"{f.text} {k}") for k in f.keywords]
         toks = {t for p in phr for t in p if not t.startswith("?")}
-        toks.update(self._content(f.citation.quote))
-        return _Unit("fact", f.id, phr, [" ".join(sorted(t for t in p if t[0] != "?")) for p in phr],
+        said = set(self._content(f.text)) | set(self._content(f.citation.quote))
+        toks |= said
+        return _Unit("fact", f.id, phr,
                      frozenset(toks), frozenset({f.citation.paragraph_id}),
-                     self._context(toks, [f.citation.paragraph_id]), bool(_QUANTITY.search(f.text)), bool(_DATE.search(f.text)))
+                     self._context(toks, [f.citation.paragraph_id]), frozenset(said), _share(phr), bool(_QUANTITY.search(f.text)), bool(_DATE.search(f.text)))
 
     def _context(self, toks: set[str], paragraph_ids: list[str]) -> frozenset[str]:
         ctx: set[str] = set()
@@ -211,7 +225,7 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------------- matching
 
-    def analyse(self, question: str) -> Analysis:
+    def analyse(self, question: str, exclude: tuple[int, int] | None = None) -> Analysis:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
         raw = self._expand(words(cleaned))
         wanted = intents(raw)
@@ -240,7 +254,7 @@ class Engine:
                      wants_date=bool(_WANTS_DATE.search(folded)),
                      numbers=frozenset(t for t in uniq if t.isdigit()))
         a.intents = frozenset(wanted)
-        a.ranked = [s for s in self._rank(uniq, a.intents) if self._admissible(a, self._units[s.unit_index])]
+        a.ranked = [s for s in self._rank(uniq, a.intents, exclude) if self._admissible(a, self._units[s.unit_index])]
         return a
 
     @staticmethod
@@ -253,6 +267,18 @@ class Engine:
         if a.wants_quantity and not u.has_quantity:
             return False
         if a.wants_date and not u.has_date:
+            return False
+        # "who / when / where / how many / how long / how old" questions need a unit that is asked that way,
+        # or (for amounts and dates) whose answer states one.
+        for intent in a.intents - {"?why"}:
+            if any(intent in p for p in u.phrasings):
+                continue
+            if intent in ("?amount", "?length") and u.has_quantity:
+                continue
+            if intent == "?when" and u.has_date:
+                continue
+            if intent in ("?who", "?where") and u.kind == "fact":
+                continue
             return False
         return True
 
@@ -267,13 +293,19 @@ class Engine:
     def _weight(self, tok: str) -> float:
         return self._idf.get(tok, self._idf_unknown)
 
-    def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset()) -> list[Scored]:
+    def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset(),
+              exclude: tuple[int, int] | None = None) -> list[Scored]:
+        """Score the units that share a word with the question, best first.
+
+        ``exclude`` = (unit index, phrasing index) leaves one phrasing out, as if it were not in the knowledge
+        base: how the ranking weights are fitted on the knowledge base's own phrasings (leave-one-out).
+        """
         if not tokens:
             return []
         weights = {t: self._weight(t) for t in tokens}
         weights.update({t: self.t.intent_weight for t in wanted})
         wanted_weight = self.t.intent_weight * len(wanted)
-        total = sum(weights.values())
+        total = sum(weights[t] for t in tokens)
         acc: dict[int, float] = {}
         for t in tokens:
             w = weights[t]
@@ -282,16 +314,27 @@ class Engine:
         if not acc:
             return []
         top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
-        qset = frozenset(tokens) | wanted
-        qtext = " ".join(sorted(qset))
+        qwords = frozenset(tokens)
+        qset = qwords | wanted
+        qtext = " ".join(sorted(qwords))
+        ptotal = total + wanted_weight
+        rw = self.t.rank_weights
         out: list[Scored] = []
         for i, covered in top:
             u = self._units[i]
-            coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qset)) / total
-            ptotal = total + wanted_weight
+            phrasings = u.phrasings
+            utoks = u.tokens
+            share = u.share
+            if exclude is not None and exclude[0] == i:
+                phrasings = [p for j, p in enumerate(u.phrasings) if j != exclude[1]]
+                utoks = frozenset().union(*phrasings, u.answer_tokens)
+                covered = sum(weights[t] for t in qwords & utoks)
+                share = _share(phrasings)
+            coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qwords)) / total
+            answer_cov = sum(weights[t] for t in qwords & u.answer_tokens) / total
             close = 0.0
-            best_j = 0
-            for j, p in enumerate(u.phrasings):
+            best_j = -1
+            for j, p in enumerate(phrasings):
                 inter = sum(weights[t] for t in qset & p)
                 if not inter:
                     continue
@@ -299,11 +342,18 @@ class Engine:
                 d = 2 * inter / denom
                 if d > close:
                     close, best_j = d, j
-            fz = fuzz.token_sort_ratio(qtext, u.phrasing_text[best_j], processor=None) / 100.0
-            score = self.t.w_coverage * coverage + self.t.w_close * close + self.t.w_fuzzy * fz
-            if u.kind == "fact":
-                score -= self.t.fact_penalty
-            out.append(Scored(i, score, coverage, close, fz))
+            best_p = phrasings[best_j] if best_j >= 0 else frozenset()
+            ptext = " ".join(sorted(t for t in best_p if t[0] != "?"))
+            fz = fuzz.token_sort_ratio(qtext, ptext, processor=None) / 100.0
+            intent_ok = 1.0 if wanted and wanted & best_p else 0.0
+            intent_miss = 1.0 if wanted and not any(wanted & p for p in phrasings) else 0.0
+            central = sum(weights[t] * min(1.0, 2 * share.get(t, 0.0)) for t in qwords) / total
+            missing = [t for t in qwords if t not in utoks and t not in u.context]
+            foreign = sum(1 for t in missing if t not in self._idf)
+            sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
+                        central)
+            score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact")))
+            out.append(replace(sc, score=score))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
 
@@ -322,6 +372,16 @@ class Engine:
             return self._abstain(question, ranked)
         best = ranked[0]
         unit = self._units[best.unit_index]
+        # A question word that the winner does not contain, nor the paragraph it cites, means the question is
+        # about something else: abstain when that word is foreign to the whole knowledge base, or when two are.
+        if best.foreign or best.uncovered > self.t.max_uncovered:
+            return self._abstain(question, ranked)
+        # A question that many units match completely, none of them closely ("russia", "the summit"), is too
+        # broad to answer: offer the likeliest readings instead.
+        if best.close < self.t.broad_close and sum(1 for s in ranked[:10] if s.coverage >= 0.99) >= 4:
+            ids = self._entry_ids(ranked, limit=3)
+            if len(ids) >= 2:
+                return self._clarify(question, ids, best)
         # The runner-up that matters is one of the same kind that cites other paragraphs: two entries drawn from
         # the same paragraph are two wordings of one answer, not a reason to ask "did you mean".
         rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
@@ -440,6 +500,16 @@ class Engine:
         return out
 
 
+def _share(phrasings: list[frozenset[str]]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for p in phrasings:
+        for t in p:
+            if t[0] != "?":
+                counts[t] = counts.get(t, 0) + 1
+    n = max(1, len(phrasings))
+    return {t: c / n for t, c in counts.items()}
+
+
 def _confidence(s: Scored) -> float:
     return round(max(0.0, min(1.0, s.score)), 3)
 
@@ -449,7 +519,7 @@ _NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|tw
                  r"sixty|hundred|thousand|million|billion|half|few|several|dozen|dozens")
 _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
-                   r"october|november|december|days?|years?|evening|morning|night|anniversary|ago|hours?)\b",
+                   r"october|november|december|days?|evening|morning|night|anniversary|ago|hours?)\b",
                    re.IGNORECASE)
 _WANTS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share) of\b")
 _WANTS_DATE = re.compile(r"\b(?:what|which) (?:date|year|day|month|time)\b|"

@@ -55,6 +55,8 @@ def intents(tokens: list[str]) -> set[str]:
             out.add("?amount")
         elif a == "how" and b == "long":
             out.add("?length")
+        elif a == "how" and b in ("old", "young"):
+            out.add("?age")
     return out
 
 
@@ -94,7 +96,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    if word.isdigit() or len(word) <= 3:
+    if word.isdigit() or len(word) <= 2:
         return word
     return _stemmer.stemWord(word)
 
