@@ -400,13 +400,16 @@ class Engine:
         return self._abstain(question, ranked)
 
     def _entry_ids(self, scored: list[Scored], limit: int) -> list[str]:
-        """Q&A entry ids behind a list of scored units; a fact stands for the entry citing its paragraph."""
+        """Distinct Q&A entries behind a ranked list, one per passage: two entries citing the same paragraph
+        would be two wordings of one suggestion."""
         ids: list[str] = []
+        seen: set[str] = set()
         for s in scored:
             u = self._units[s.unit_index]
-            eid = u.id if u.kind == "qa" else None
-            if eid and eid not in ids:
-                ids.append(eid)
+            if u.kind != "qa" or u.id in ids or u.paragraphs & seen:
+                continue
+            ids.append(u.id)
+            seen |= u.paragraphs
             if len(ids) >= limit:
                 break
         return ids
