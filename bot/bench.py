@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -123,17 +124,24 @@ def time_questions(engine: Engine, questions: Sequence[str], repeat: int = 3) ->
 
 
 def synthetic_knowledge(knowledge: Knowledge, phrasings: int) -> Knowledge:
-    """A knowledge base of about ``phrasings`` phrasings: the real entries plus variants of them on made-up
-    subjects (a nonce word in every phrasing), so the real questions stay answerable by the real entries."""
+    """A knowledge base of about ``phrasings`` phrasings: the real entries plus copies of them about made-up
+    subjects. In each copy about half of every phrasing's words are swapped for made-up words of that copy, so
+    the copies share vocabulary with the real questions (posting lists grow as they would) without matching
+    them as well as the real entries do: the real questions stay answerable."""
     real = list(knowledge.entries)
     per = sum(len(e.questions) for e in real)
     copies = max(0, math.ceil((phrasings - per) / per))
     entries: list[QAEntry] = list(real)
     for n in range(copies):
         tag = _nonce(n)
+
+        def swap(text: str, salt: str) -> str:
+            ws = text.split()
+            return " ".join(w + tag if (zlib.crc32(f"{salt}{k}{n}".encode()) & 1) else w for k, w in enumerate(ws))
+
         for e in real:
-            entries.append(replace(e, id=f"{e.id}-s{n}", questions=tuple(f"{q} {tag}" for q in e.questions),
-                                   related=()))
+            entries.append(replace(e, id=f"{e.id}-s{n}", related=(),
+                                   questions=tuple(swap(q, f"{e.id}{j}") for j, q in enumerate(e.questions))))
     return replace(knowledge, entries=tuple(entries))
 
 
