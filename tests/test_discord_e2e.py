@@ -262,3 +262,26 @@ async def test_command_error_goes_to_the_one_handler(h, caplog, monkeypatch):
     data = callback(await h.interact(h.slash("ask", question="anything"))).data
     assert data["flags"] & EPHEMERAL and "Something went wrong" in data["content"]
     assert any("error in /ask" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_views_disable_their_buttons_when_they_time_out(h, monkeypatch):
+    import sys
+
+    # discord.py re-imports an extension each time a bot loads it: patch the module this bot actually runs
+    ask_ext = sys.modules[type(h.bot.get_cog("Ask")).__module__]
+    replies = []
+    original = ask_ext.answer_reply
+
+    def capture(*args, **kwargs):
+        replies.append(original(*args, **kwargs))
+        return replies[-1]
+
+    monkeypatch.setattr(ask_ext, "answer_reply", capture)
+    await h.send(h.message(f"<@{BOT_ID}> how long is pos2?", mentions=[BOT_ID]))
+    view = replies[-1].view
+    assert view.timeout and view.message is not None  # bound to the message it was sent with
+    before = len(h.recorder.calls)
+    await view.on_timeout()
+    edit = h.recorder.calls[before]
+    assert edit.method == "PATCH" and edit.path.endswith(f"/messages/{view.message.id}")
+    assert all(c["disabled"] for row in edit.json["components"] for c in row["components"])

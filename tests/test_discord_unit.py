@@ -209,3 +209,56 @@ def test_custom_id_templates_round_trip(custom_id, cls):
     assert cls.__discord_ui_compiled_template__.fullmatch(custom_id)
     others = [c for c in components.ALL if c is not cls]
     assert not any(c.__discord_ui_compiled_template__.fullmatch(custom_id) for c in others)
+
+
+# ------------------------------------------------------------------------------------------- start-up failures
+
+@pytest.mark.parametrize("exc, expected", [
+    (discord.LoginFailure("Improper token has been passed."), "Discord rejected the token"),
+    (OSError("Network is unreachable"), "Could not reach Discord"),
+])
+async def test_startup_failures_become_one_sentence(engine, monkeypatch, exc, expected):
+    from bot.discord_app.runner import StartupError, run_bot
+
+    bot = make_bot(engine)
+
+    async def login(token):
+        raise exc
+
+    monkeypatch.setattr(bot, "login", login)
+    with pytest.raises(StartupError) as info:
+        await run_bot(bot, "token")
+    assert expected in str(info.value)
+
+
+async def test_unreachable_discord_is_reported_within_the_timeout(engine, monkeypatch):
+    from bot.discord_app.runner import StartupError, run_bot
+
+    bot = make_bot(engine)
+
+    async def login(token):
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(bot, "login", login)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(StartupError, match="within 0 seconds"):
+        await run_bot(bot, "token", timeout=0.2)
+    assert loop.time() - started < 5
+
+
+def test_cli_run_maps_rejected_token_to_exit_2(engine, monkeypatch, tmp_path):
+    import io
+
+    from bot import cli
+    from bot.discord_app import runner
+
+    async def fake_run_bot(bot, token, timeout=30.0):
+        raise runner.StartupError(runner.REJECTED)
+
+    monkeypatch.setattr(runner, "run_bot", fake_run_bot)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    err = io.StringIO()
+    code = cli.main(["run"], out=io.StringIO(), err=err)
+    assert code == 2 and "Discord rejected the token" in err.getvalue()

@@ -5,6 +5,7 @@ Everything here stays inside Discord's limits (``bot.core.limits``); tests asser
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from ..core.limits import clip
 from ..core.models import Answer, BriefMeta, Knowledge, Paragraph, Status
 from ..core.render import ABSTAIN_TEXT, CLARIFY_TEXT
 from . import components
+
+log = logging.getLogger(__name__)
 
 COLOUR_ANSWER = discord.Colour.from_rgb(46, 134, 222)
 COLOUR_CLARIFY = discord.Colour.from_rgb(241, 196, 15)
@@ -64,15 +67,17 @@ class TimeoutView(discord.ui.View):
 
     async def on_timeout(self) -> None:
         for item in self.children:
-            if hasattr(item, "disabled"):
-                item.disabled = True
+            inner = item.item if isinstance(item, discord.ui.DynamicItem) else item
+            if hasattr(inner, "disabled"):
+                inner.disabled = True
         try:
             if self.interaction is not None:
                 await self.interaction.edit_original_response(view=self)
             elif self.message is not None:
                 await self.message.edit(view=self)
-        except discord.HTTPException:
-            pass  # the message is gone or the token expired: nothing left to disable
+        except discord.HTTPException as exc:
+            # the message is gone or the token expired: nothing left to disable
+            log.debug("could not disable the buttons of a timed-out view: %s", exc)
 
 
 def answer_embed(answer: Answer, meta: BriefMeta) -> discord.Embed:
