@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core import limits
@@ -69,7 +71,9 @@ async def test_ask_answered_sends_embed_with_citation_buttons_and_no_mentions(h,
     assert quote in knowledge.paragraph("pos2.3").text
     assert "Issue Brief Vol.152 No.14, 2026" in embed["footer"]["text"]
     ids = custom_ids(data["components"])
-    assert ids[:3] == ["bb:passage:qa:pos2-length", "bb:fb:up:qa:pos2-length", "bb:fb:down:qa:pos2-length"]
+    assert ids[0] == "bb:passage:qa:pos2-length"
+    assert re.fullmatch(r"bb:fb:up:qa:pos2-length:\d+", ids[1]) and re.fullmatch(r"bb:fb:down:qa:pos2-length:\d+", ids[2])
+    assert ids[1].rsplit(":", 1)[1] == ids[2].rsplit(":", 1)[1]  # both votes point at the same logged question
     related = [i for i in ids if i.startswith("bb:ask:")]
     assert 1 <= len(related) <= 3
     assert data["allowed_mentions"] == {"parse": []}
@@ -133,13 +137,15 @@ async def test_show_passage_button_sends_the_whole_paragraph(h, knowledge):
 
 async def test_feedback_button_is_acknowledged_and_recorded(h):
     votes = []
-    h.bot.feedback.record_vote = votes.append
+    h.bot.feedback.record_vote = lambda vote, question_id=None: votes.append((vote, question_id))
     first = callback(await h.interact(h.slash("ask", question="How long is the Power of Siberia 2 pipeline?"))).data
-    data = callback(await h.interact(h.click("bb:fb:down:qa:pos2-length", components=first["components"]))).data
+    down = next(i for i in custom_ids(first["components"]) if i.startswith("bb:fb:down:"))
+    data = callback(await h.interact(h.click(down, components=first["components"]))).data
     assert data["flags"] & EPHEMERAL
     assert "curator" in data["content"]
-    assert len(votes) == 1 and votes[0].helpful is False and votes[0].item_id == "pos2-length"
-    assert votes[0].user_id == USER_ID
+    ((vote, qid),) = votes
+    assert vote.helpful is False and vote.item_id == "pos2-length" and vote.user_id == USER_ID
+    assert qid == int(down.rsplit(":", 1)[1])
 
 
 async def test_click_after_restart_on_a_removed_entry_says_it_expired(h):

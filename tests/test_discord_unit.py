@@ -182,7 +182,10 @@ def test_longest_answers_and_passages_fit_discord_limits(engine):
 def test_command_payloads_are_valid(engine):
     payloads = asyncio.run(command_payloads(engine))
     names = [p["name"] for p in payloads]
-    assert sorted(names) == ["ask", "brief", "fact", "help", "topics"]
+    assert sorted(names) == ["ask", "brief", "fact", "help", "reload", "report", "topics"]
+    for curator in ("report", "reload"):
+        p = next(p for p in payloads if p["name"] == curator)
+        assert int(p["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
     for p in payloads:
         assert 1 <= len(p["description"]) <= limits.COMMAND_DESCRIPTION
         assert p["name"] == p["name"].lower() and len(p["name"]) <= 32
@@ -202,6 +205,7 @@ def test_command_payloads_are_valid(engine):
     ("bb:ask:pos2-length", components.AskButton),
     ("bb:passage:fact:pos2-length-km", components.PassageButton),
     ("bb:fb:up:qa:about-author", components.FeedbackButton),
+    ("bb:fb:down:fact:about-author:4503599627370496", components.FeedbackButton),
     ("bb:topics", components.TopicSelect),
     ("bb:tq:pos2", components.TopicQuestionSelect),
 ])

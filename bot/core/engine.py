@@ -449,6 +449,13 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------------- browsing
 
+    def unit_kind(self, index: int) -> str:
+        """ "qa" or "fact", for a ``Scored.unit_index``."""
+        return self._units[index].kind
+
+    def unit_id(self, index: int) -> str:
+        return self._units[index].id
+
     def starter_ids(self) -> list[str]:
         """One entry per topic, in topic order: what to offer when nothing else fits."""
         seen: set[str] = set()

@@ -20,7 +20,7 @@ class Vote:
 
 
 class FeedbackSink(Protocol):
-    def record_vote(self, vote: Vote) -> None: ...
+    def record_vote(self, vote: Vote, question_id: int | None = None) -> None: ...
 
 
 class LogFeedback:
@@ -29,6 +29,6 @@ class LogFeedback:
     def __init__(self) -> None:
         self.count = 0
 
-    def record_vote(self, vote: Vote) -> None:
+    def record_vote(self, vote: Vote, question_id: int | None = None) -> None:
         self.count += 1
         log.info("feedback: %s on %s:%s", "helpful" if vote.helpful else "not helpful", vote.kind, vote.item_id)

@@ -38,11 +38,12 @@ async def send_answer(interaction: discord.Interaction, entry_id: str) -> None:
     if answer is None:
         await interaction.response.send_message(EXPIRED, ephemeral=True)
         return
-    reply = answer_reply(answer, engine.knowledge)
+    qid = bot.record_answer(answer, engine, source="button", user_id=interaction.user.id,
+                            guild_id=interaction.guild_id, channel_id=interaction.channel_id)
+    reply = answer_reply(answer, engine.knowledge, question_id=qid)
     await interaction.response.send_message(**reply.kwargs(), ephemeral=True)
     if reply.view is not None:
         reply.view.interaction = interaction
-    bot.record_answer(interaction, answer, source="button")
 
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:ask:(?P<id>{_ID})"):
@@ -107,35 +108,37 @@ class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:pa
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
-                     template=rf"bb:fb:(?P<vote>up|down):(?P<kind>qa|fact):(?P<id>{_ID})"):
-    """Helpful / not helpful: acknowledged ephemerally, handed to the bot's feedback sink."""
+                     template=rf"bb:fb:(?P<vote>up|down):(?P<kind>qa|fact):(?P<id>{_ID})(?::(?P<q>\d{{1,16}}))?"):
+    """Helpful / not helpful: acknowledged ephemerally, handed to the bot's feedback sink with the question."""
 
-    def __init__(self, helpful: bool, kind: str, item_id: str):
+    def __init__(self, helpful: bool, kind: str, item_id: str, question_id: int | None = None):
         vote = "up" if helpful else "down"
+        tail = f":{question_id}" if question_id else ""
         super().__init__(discord.ui.Button(
             label="Helpful" if helpful else "Not helpful",
             emoji="\U0001f44d" if helpful else "\U0001f44e",
             style=discord.ButtonStyle.secondary,
-            custom_id=f"bb:fb:{vote}:{kind}:{item_id}"), row=0)
+            custom_id=f"bb:fb:{vote}:{kind}:{item_id}{tail}"), row=0)
         self.helpful = helpful
         self.kind = kind
         self.item_id = item_id
+        self.question_id = question_id
 
     @classmethod
-    def make(cls, helpful: bool, kind: str, item_id: str) -> "FeedbackButton":
-        return cls(helpful, kind, item_id)
+    def make(cls, helpful: bool, kind: str, item_id: str, question_id: int | None = None) -> "FeedbackButton":
+        return cls(helpful, kind, item_id, question_id)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> "FeedbackButton":
-        return cls(match["vote"] == "up", match["kind"], match["id"])
+        return cls(match["vote"] == "up", match["kind"], match["id"], int(match["q"]) if match["q"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         vote = Vote(self.helpful, self.kind, self.item_id, interaction.user.id, interaction.guild_id,
                     interaction.channel_id)
         try:
-            bot.feedback.record_vote(vote)
+            bot.feedback.record_vote(vote, self.question_id)
         except Exception:  # a broken store must not turn a thank-you into an error
             log.exception("could not record feedback on %s:%s", self.kind, self.item_id)
         text = ("Thanks, glad it helped." if self.helpful

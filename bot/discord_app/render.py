@@ -92,15 +92,15 @@ def answer_embed(answer: Answer, meta: BriefMeta) -> discord.Embed:
     return embed
 
 
-def answer_reply(answer: Answer, knowledge: Knowledge, *, view: bool = True) -> Reply:
+def answer_reply(answer: Answer, knowledge: Knowledge, *, view: bool = True, question_id: int | None = None) -> Reply:
     """The reply for any outcome: answered (embed + buttons), clarify (candidates), abstained (suggestions)."""
     meta = knowledge.brief.meta
     if answer.status is Status.ANSWERED:
         v = TimeoutView() if view else None
         if v is not None and answer.match.kind and answer.match.id:
             v.add_item(components.PassageButton.make(answer.match.kind, answer.match.id))
-            v.add_item(components.FeedbackButton.make(True, answer.match.kind, answer.match.id))
-            v.add_item(components.FeedbackButton.make(False, answer.match.kind, answer.match.id))
+            v.add_item(components.FeedbackButton.make(True, answer.match.kind, answer.match.id, question_id))
+            v.add_item(components.FeedbackButton.make(False, answer.match.kind, answer.match.id, question_id))
             for eid in answer.candidates[:3]:
                 e = knowledge.entry(eid)
                 if e is not None:

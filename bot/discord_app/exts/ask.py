@@ -37,13 +37,12 @@ class Ask(commands.Cog):
         if wait:
             await interaction.response.send_message(cooldown_text(wait), ephemeral=True)
             return
-        engine = self.bot.engine
-        answer = engine.ask(question)
-        reply = answer_reply(answer, engine.knowledge)
+        answer, qid, engine = self.bot.ask(question, source="slash", user_id=interaction.user.id,
+                                           guild_id=interaction.guild_id, channel_id=interaction.channel_id)
+        reply = answer_reply(answer, engine.knowledge, question_id=qid)
         await interaction.response.send_message(**reply.kwargs(), ephemeral=private)
         if reply.view is not None:
             reply.view.interaction = interaction
-        self.bot.record_answer(interaction, answer, source="slash")
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction,
@@ -97,13 +96,14 @@ class Ask(commands.Cog):
             if wait:
                 await message.reply(cooldown_text(wait), mention_author=False, delete_after=10)
                 return
-            engine = self.bot.engine
-            answer = engine.ask(question)
-            reply = answer_reply(answer, engine.knowledge)
+            answer, qid, engine = self.bot.ask(question, source=source, user_id=message.author.id,
+                                               guild_id=message.guild.id if message.guild
+                                               else getattr(message.channel, "guild_id", None),
+                                               channel_id=message.channel.id)
+            reply = answer_reply(answer, engine.knowledge, question_id=qid)
             sent = await message.reply(**reply.kwargs(), mention_author=False)
             if reply.view is not None:
                 reply.view.message = sent
-            self.bot.record_answer(None, answer, source=source)
         except discord.HTTPException as exc:
             # Missing permissions in a channel, a deleted message, a rate limit: log it, keep running.
             log.warning("could not reply to message %s in channel %s: %s", message.id, message.channel.id, exc)

@@ -1,0 +1,85 @@
+"""For the people who keep the knowledge base: /report (what to add next) and /reload (without a restart)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ...core import limits
+from ...core.limits import clip
+from ...core.report import build_report, report_text
+from ...core.store import QuestionLog, open_database, read_rows
+
+if TYPE_CHECKING:
+    from ..client import BriefBot
+
+log = logging.getLogger(__name__)
+
+
+async def is_curator(interaction: discord.Interaction) -> bool:
+    """Members with Manage Server, or the bot's owner."""
+    perms = interaction.permissions
+    if perms is not None and perms.manage_guild:
+        return True
+    client = interaction.client
+    return isinstance(client, commands.Bot) and await client.is_owner(interaction.user)
+
+
+class Curator(commands.Cog):
+    def __init__(self, bot: "BriefBot"):
+        self.bot = bot
+
+    @app_commands.command(name="report", description="What people asked that I could not answer (curators only)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_curator)
+    async def report(self, interaction: discord.Interaction) -> None:
+        store = self.bot.question_log
+        if not isinstance(store, QuestionLog):
+            await interaction.response.send_message(
+                "The question log is turned off (BRIEFBOT_LOG_QUESTIONS=0), so there is nothing to report.",
+                ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        engine = self.bot.engine
+
+        def build() -> str:
+            store.flush(5)
+            conn = open_database(store.path)
+            try:
+                questions, votes = read_rows(conn)
+            finally:
+                conn.close()
+            return report_text(build_report(questions, votes, engine, limit=10))
+
+        try:
+            text = await asyncio.to_thread(build)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("could not read the question log for /report: %s", exc)
+            await interaction.followup.send("I could not read the question log right now; see the bot's log.",
+                                            ephemeral=True)
+            return
+        embed = discord.Embed(title="Curator report", description=clip(f"```\n{text}\n```"
+                              if len(text) < limits.EMBED_DESCRIPTION - 8 else text, limits.EMBED_DESCRIPTION),
+                              colour=discord.Colour.dark_teal())
+        embed.set_footer(text="Full report: python -m bot report (also --json, --csv)")
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="reload", description="Reload the knowledge base from disk (curators only)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_curator)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ok, message = await self.bot.reload_knowledge()
+        if not ok:
+            message = "Reload refused; I keep answering from the knowledge I had.\n" + message
+        await interaction.followup.send(clip(message, limits.MESSAGE), ephemeral=True)
+
+
+async def setup(bot: "BriefBot") -> None:
+    await bot.add_cog(Curator(bot))
