@@ -64,14 +64,35 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
         yield " ".join(args.question)
 
 
+def _cli_log(args: argparse.Namespace, err: TextIO):
+    """With --log, questions asked at the command line go to the question log too (source "cli")."""
+    if not getattr(args, "log", False):
+        return None
+    settings = _discord_settings(args, err, require_token=False)
+    return _question_log(settings) if settings is not None else None
+
+
+def _ask_logged(engine: Engine, question: str, qlog):
+    if qlog is None:
+        return engine.ask(question)
+    from .core.store import new_question_id
+
+    started = time.perf_counter()
+    answer = engine.ask(question)
+    qlog.record_question(new_question_id(), answer, source="cli", guild_id=None, channel_id=None, user_id=None,
+                         kb_version=engine.knowledge.version, elapsed_ms=(time.perf_counter() - started) * 1000)
+    return answer
+
+
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     report = _load(args, err)
     if report is None:
         return 1
     engine = Engine(report.knowledge)
+    qlog = _cli_log(args, err)
     first = True
     for q in _questions(args, stdin):
-        answer = engine.ask(q)
+        answer = _ask_logged(engine, q, qlog)
         if args.json:
             out.write(answer_to_json(answer) + "\n")
         else:
@@ -80,6 +101,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             out.write(answer_to_text(answer, report.knowledge.brief.meta) + "\n")
         out.flush()
         first = False
+    if qlog is not None:
+        qlog.close()
     return 0
 
 
@@ -89,22 +112,27 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
     if report is None:
         return 1
     engine = Engine(report.knowledge)
+    qlog = _cli_log(args, err)
     meta = report.knowledge.brief.meta
     print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
           file=out)
     print("Type a question; 'quit' or Ctrl-D to leave.", file=out)
-    while True:
-        try:
-            q = prompt("> ")
-        except (EOFError, KeyboardInterrupt):
+    try:
+        while True:
+            try:
+                q = prompt("> ")
+            except (EOFError, KeyboardInterrupt):
+                print(file=out)
+                return 0
+            if q.strip().casefold() in {"quit", "exit", ":q"}:
+                return 0
+            if not q.strip():
+                continue
+            print(answer_to_text(_ask_logged(engine, q, qlog), meta), file=out)
             print(file=out)
-            return 0
-        if q.strip().casefold() in {"quit", "exit", ":q"}:
-            return 0
-        if not q.strip():
-            continue
-        print(answer_to_text(engine.ask(q), meta), file=out)
-        print(file=out)
+    finally:
+        if qlog is not None:
+            qlog.close()
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -158,9 +186,19 @@ def _discord_settings(args: argparse.Namespace, err: TextIO, *, require_token: b
         from dataclasses import replace
 
         settings = replace(settings, knowledge_dir=Path(args.knowledge))
-    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
+    if args.command in ("run", "sync"):  # the bot's own log level; the other commands stay quiet unless -v
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+        logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
     return settings
+
+
+def _question_log(settings):
+    from .core.store import DB_NAME, NullLog, QuestionLog, load_or_create_key
+
+    if not settings.log_questions:
+        return NullLog()
+    key = load_or_create_key(settings.data_dir, settings.hash_key)
+    return QuestionLog(settings.data_dir / DB_NAME, key, retention_days=settings.retention_days)
 
 
 def _engine_for(settings, err: TextIO) -> Engine | None:
@@ -183,9 +221,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _engine_for(settings, err)
     if engine is None:
         return 1
-    bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels)
-    log.info("starting: knowledge %s, test guild %s, watched channels %d", engine.knowledge.version,
-             settings.guild_id or "none (global commands)", len(settings.channels))
+    bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels,
+                   question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch)
+    log.info("starting: knowledge %s, test guild %s, watched channels %d, question log %s%s",
+             engine.knowledge.version, settings.guild_id or "none (global commands)", len(settings.channels),
+             "on" if settings.log_questions else "off", ", watching knowledge/" if args.watch else "")
     try:
         asyncio.run(run_bot(bot, settings.token))
     except StartupError as exc:
@@ -231,6 +271,43 @@ def cmd_commands(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import sqlite3
+
+    from .core.report import build_report, report_csv, report_text
+    from .core.store import DB_NAME, open_database, read_rows
+
+    settings = _discord_settings(args, err, require_token=False)
+    if settings is None:
+        return 2
+    engine = _engine_for(settings, err)
+    if engine is None:
+        return 1
+    path = settings.data_dir / DB_NAME
+    if not path.exists():
+        print(f"No question log yet at {path}: it is written while the bot runs (BRIEFBOT_DATA sets the "
+              f"folder).", file=err)
+        return 1
+    since = time.time() - args.days * 86400 if args.days else None
+    try:
+        conn = open_database(path)
+        try:
+            questions, votes = read_rows(conn, since)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        print(f"Cannot read the question log {path}: {exc}", file=err)
+        return 1
+    report = build_report(questions, votes, engine, since)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False), file=out)
+    elif args.csv:
+        out.write(report_csv(report))
+    else:
+        print(report_text(report), file=out)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .bench import format_bench, run_bench, to_json
 
@@ -257,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")
-    sub.add_parser("chat", help="ask questions at an interactive prompt")
+    a.add_argument("--log", action="store_true", help="record the questions in the question log (source: cli)")
+    ch = sub.add_parser("chat", help="ask questions at an interactive prompt")
+    ch.add_argument("--log", action="store_true", help="record the questions in the question log (source: cli)")
     e = sub.add_parser("eval", help="measure the engine on a labeled question set")
     e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
     e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
@@ -266,7 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("file", nargs="?", help="labeled set (default: the project's own)")
     b.add_argument("--json", action="store_true", help="one JSON object")
     r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
-    r.set_defaults()
+    r.add_argument("--watch", action="store_true", help="reload the knowledge when a file in it changes")
+    rep = sub.add_parser("report", help="the curator's report from the question log")
+    fmt = rep.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object")
+    fmt.add_argument("--csv", action="store_true", help="CSV rows (section, key, count, ...)")
+    rep.add_argument("--days", type=float, help="only the last N days")
     sy = sub.add_parser("sync", help="sync the slash commands with Discord")
     sy.add_argument("--global", dest="global_", action="store_true", help="sync globally, then exit")
     c = sub.add_parser("commands", help="print the application commands as sent to Discord")
@@ -299,6 +383,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return cmd_bench(args, out, err)
         if args.command == "run":
             return cmd_run(args, out, err)
+        if args.command == "report":
+            return cmd_report(args, out, err)
         if args.command == "sync":
             return cmd_sync(args, out, err)
         if args.command == "commands":

@@ -30,6 +30,9 @@ class Settings:
     log_level: str = "INFO"
     knowledge_dir: Path = ROOT / "knowledge"
     data_dir: Path = ROOT / "data"
+    log_questions: bool = True
+    retention_days: float | None = None
+    hash_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
@@ -51,6 +54,16 @@ class Settings:
         level = (env.get("BRIEFBOT_LOG_LEVEL") or "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(f"BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
+        flag = (env.get("BRIEFBOT_LOG_QUESTIONS") or "1").strip().lower()
+        if flag not in {"0", "1", "true", "false", "yes", "no", "on", "off"}:
+            raise SettingsError(f"BRIEFBOT_LOG_QUESTIONS must be 1 or 0, got {flag!r}.")
+        retention = (env.get("BRIEFBOT_RETENTION_DAYS") or "").strip()
+        try:
+            days = float(retention) if retention else None
+        except ValueError:
+            raise SettingsError(f"BRIEFBOT_RETENTION_DAYS must be a number of days, got {retention!r}.") from None
+        if days is not None and days <= 0:
+            raise SettingsError("BRIEFBOT_RETENTION_DAYS must be more than 0 (leave it empty to keep everything).")
         return cls(
             token=token,
             guild_id=int(guild) if guild else None,
@@ -58,4 +71,7 @@ class Settings:
             log_level=level,
             knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or ROOT / "knowledge"),
             data_dir=Path(env.get("BRIEFBOT_DATA") or ROOT / "data"),
+            log_questions=flag in {"1", "true", "yes", "on"},
+            retention_days=days,
+            hash_key=(env.get("BRIEFBOT_HASH_KEY") or "").strip() or None,
         )

@@ -91,7 +91,10 @@ def _advise(g: Group, engine: Engine) -> None:
     g.closest_id = entry.id
     g.closest_question = entry.title
     g.closest_score = best.score
-    if analysis.unknown:
+    if g.statuses.get("clarify", 0) * 2 > g.count:
+        g.advice = ("too broad for one answer (people got 'did you mean'): an overview entry could answer it, "
+                    f"or add this wording to the entry it usually means, e.g. '{entry.id}'")
+    elif analysis.unknown:
         g.advice = (f"words the knowledge base does not know ({', '.join(analysis.unknown[:3])}): check whether "
                     f"the brief covers this; if it does, add an entry or an alias")
     elif best.coverage >= 0.8:

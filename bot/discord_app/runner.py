@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from typing import Any
 
 import aiohttp
@@ -40,9 +41,26 @@ async def _login(bot: BriefBot, token: str, timeout: float) -> None:
         raise StartupError(UNREACHABLE.format(seconds=timeout, reason=type(exc).__name__)) from exc
 
 
+def _install_signal_handlers(bot: BriefBot) -> None:
+    """SIGINT and SIGTERM close the Discord connection and the question log cleanly."""
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("%s received: closing the Discord connection and the question log", sig.name)
+        if not bot.is_closed():
+            loop.create_task(bot.close())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig)
+        except (NotImplementedError, RuntimeError):  # not on this platform / not the main thread
+            pass
+
+
 async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """Log in and stay connected until closed. Raises StartupError on a failure the user can fix."""
     async with bot:
+        _install_signal_handlers(bot)
         await _login(bot, token, timeout)
         try:
             await bot.connect(reconnect=True)
