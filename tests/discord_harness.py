@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ class Call:
     path: str
     json: Any
     params: dict[str, Any] | None = None
+    at: float = field(default_factory=time.perf_counter)  # when the bot sent it
 
     @property
     def data(self) -> dict[str, Any]:

@@ -33,6 +33,8 @@ from .text import clean_question, intents, is_content, stem, words
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself caps messages at 2,000 / 4,000
+MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
+MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,14 +234,18 @@ class Engine:
         tokens: list[str] = []
         unknown: list[str] = []
         corrected: dict[str, str] = {}
+        corrections = 0
         for w in raw:
             if not is_content(w):
                 continue
+            if len(tokens) >= MAX_WORDS:
+                break
             s = stem(w)
             if w in self._vocab_set or s in self._known_stems or w.isdigit():
                 tokens.append(s)
                 continue
-            fixed = self._correct(w)
+            fixed = self._correct(w) if corrections < MAX_CORRECTIONS else None
+            corrections += 1
             if fixed is None:
                 unknown.append(w)
                 tokens.append(s)
