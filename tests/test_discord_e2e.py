@@ -291,3 +291,14 @@ async def test_views_disable_their_buttons_when_they_time_out(h, monkeypatch):
     edit = h.recorder.calls[before]
     assert edit.method == "PATCH" and edit.path.endswith(f"/messages/{view.message.id}")
     assert all(c["disabled"] for row in edit.json["components"] for c in row["components"])
+
+
+async def test_a_follow_up_reply_is_read_with_the_question_it_replies_to(h):
+    assert h.bot.engine.ask("and the capacity?").status.value != "answered"
+    payload = h.message("and the capacity?", reply_to_bot=True)
+    payload["referenced_message"]["embeds"] = [{"type": "rich", "title": "How long is the Power of Siberia 2 pipeline?",
+                                                "description": "The brief says ... 2,600 km."}]
+    payload["referenced_message"]["components"] = [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Show passage", "custom_id": "bb:passage:qa:pos2-length"}]}]
+    (call,) = await h.send(payload)
+    assert "50 billion" in call.json["embeds"][0]["description"]

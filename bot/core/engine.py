@@ -59,6 +59,7 @@ class Thresholds:
 class _Unit:
     kind: str  # "qa" | "fact"
     id: str
+    topic: str
     phrasings: list[frozenset[str]]
     tokens: frozenset[str]
     paragraphs: frozenset[str]
@@ -188,9 +189,10 @@ class Engine:
         for c in e.citations:
             said.update(self._content(c.quote))
         toks |= said
-        return _Unit("qa", e.id, phr,
+        return _Unit("qa", e.id, e.topic, phr,
                      frozenset(toks), frozenset(c.paragraph_id for c in e.citations),
-                     self._context(toks, [c.paragraph_id for c in e.citations]), frozenset(said), _share(phr), bool(_QUANTITY.search(e.answer)), bool(_DATE.search(e.answer)))
+                     self._context(toks, [c.paragraph_id for c in e.citations]), frozenset(said), _share(phr),
+                     _states_amount(e.answer), bool(_DATE.search(e.answer)))
 
     def _unit_for_fact(self, f: Fact) -> _Unit:
         phr = [self._phrasing(f.text), self._phrasing(" ".join(f.keywords))]
@@ -198,9 +200,10 @@ class Engine:
         toks = {t for p in phr for t in p if not t.startswith("?")}
         said = set(self._content(f.text)) | set(self._content(f.citation.quote))
         toks |= said
-        return _Unit("fact", f.id, phr,
+        return _Unit("fact", f.id, f.topic, phr,
                      frozenset(toks), frozenset({f.citation.paragraph_id}),
-                     self._context(toks, [f.citation.paragraph_id]), frozenset(said), _share(phr), bool(_QUANTITY.search(f.text)), bool(_DATE.search(f.text)))
+                     self._context(toks, [f.citation.paragraph_id]), frozenset(said), _share(phr),
+                     _states_amount(f.text), bool(_DATE.search(f.text)))
 
     def _context(self, toks: set[str], paragraph_ids: list[str]) -> frozenset[str]:
         ctx: set[str] = set()
@@ -369,11 +372,22 @@ class Engine:
         """Answer one question. Never raises on any string input."""
         if not isinstance(question, str):
             question = str(question)
-        a = self.analyse(question)
-        return self.decide(question, a)
+        return self.decide(question, self.analyse(question))
 
-    def decide(self, question: str, a: Analysis) -> Answer:
+    def follow_up(self, question: str, previous_id: str) -> Answer:
+        """Answer a follow-up to the answer of ``previous_id`` ("and the capacity?"): the same question, read
+        within that entry's topic, never answered with that entry again."""
+        prev = self.knowledge.entry(previous_id) or self.knowledge.fact(previous_id)
+        a = self.analyse(question)
+        if prev is None:
+            return self.decide(question, a)
+        a.ranked = [s for s in a.ranked if self._units[s.unit_index].topic == prev.topic
+                    and self._units[s.unit_index].id != previous_id]
+        return self.decide(question, a, answer_at=self.t.clarify)
+
+    def decide(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
         ranked = a.ranked
+        answer_at = self.t.answer if answer_at is None else answer_at
         if not ranked:
             return self._abstain(question, ranked)
         best = ranked[0]
@@ -393,7 +407,7 @@ class Engine:
         rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
                       and not (self._units[s.unit_index].paragraphs & unit.paragraphs)), None)
         gap = best.score - (rival.score if rival else 0.0)
-        if best.score >= self.t.answer and best.coverage >= self.t.coverage and gap >= self.t.margin:
+        if best.score >= answer_at and best.coverage >= self.t.coverage and gap >= self.t.margin:
             return self._answer(question, unit, best)
         if best.score >= self.t.clarify and best.coverage >= self.t.coverage:
             close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage
@@ -401,7 +415,7 @@ class Engine:
             ids = self._entry_ids(close, limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
-            if best.score >= self.t.answer:
+            if best.score >= answer_at:
                 return self._answer(question, unit, best)
         return self._abstain(question, ranked)
 
@@ -516,6 +530,15 @@ class Engine:
         return out
 
 
+_DATE_EXPR = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+                        r"december)\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\b(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def _states_amount(text: str) -> bool:
+    """Whether a text states an amount; the numbers of dates ("May 20, 2026") do not count."""
+    return bool(_QUANTITY.search(_DATE_EXPR.sub(" ", text)))
+
+
 def _share(phrasings: list[frozenset[str]]) -> dict[str, float]:
     counts: dict[str, int] = {}
     for p in phrasings:
@@ -537,6 +560,7 @@ _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|days?|evening|morning|night|anniversary|ago|hours?)\b",
                    re.IGNORECASE)
-_WANTS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share) of\b")
+_WANTS_QUANTITY = re.compile(r"\bhow (?:many|much|big|large|far|wide|tall|high|deep|heavy|expensive|costly)\b|"
+                             r"\bwhat (?:number|percentage|share) of\b")
 _WANTS_DATE = re.compile(r"\b(?:what|which) (?:date|year|day|month|time)\b|"
                          r"\bwhen (?:did|was|were|will|would|is|are|does)\b")

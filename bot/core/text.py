@@ -51,7 +51,8 @@ _INTENTS = {"why": "?why", "reason": "?why", "reasons": "?why", "motive": "?why"
 def intents(tokens: list[str]) -> set[str]:
     out = {_INTENTS[t] for t in tokens if t in _INTENTS}
     for a, b in zip(tokens, tokens[1:]):
-        if a == "how" and b in ("many", "much"):
+        if a == "how" and b in ("many", "much", "big", "large", "small", "far", "wide", "tall", "high", "deep",
+                                "heavy", "expensive", "costly"):
             out.add("?amount")
         elif a == "how" and b == "long":
             out.add("?length")

@@ -97,14 +97,20 @@ class BriefBot(commands.AutoShardedBot):
     # ------------------------------------------------------------------------------------------- answering
 
     def ask(self, question: str, *, source: str, user_id: int | None, guild_id: int | None,
-            channel_id: int | None) -> tuple[Answer, int, Engine]:
+            channel_id: int | None, follow_up_to: str | None = None) -> tuple[Answer, int, Engine]:
         """Answer with the current knowledge and queue the question for the log (never blocks on the database).
 
+        ``follow_up_to``: the entry of the answer this question replies to, if any.
         Returns the answer, the question's log id (carried by the feedback buttons) and the engine that
         answered, so a reload in the middle cannot mix two knowledge bases in one reply."""
         engine = self.engine
         started = time.perf_counter()
         answer = engine.ask(question)
+        if follow_up_to and not answer.answered:
+            # a reply to one of our answers that does not stand on its own: read it in that answer's topic
+            followed = engine.follow_up(question, follow_up_to)
+            if followed.answered:
+                answer = followed
         elapsed = (time.perf_counter() - started) * 1000
         qid = new_question_id()
         self.question_log.record_question(qid, answer, source=source, guild_id=guild_id, channel_id=channel_id,

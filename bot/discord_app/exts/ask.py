@@ -82,6 +82,17 @@ class Ask(commands.Cog):
             text = re.sub(rf"<@!?{me.id}>", " ", text)
         return " ".join(text.split())[: limits.MESSAGE]
 
+    @staticmethod
+    def previous_answer(message: discord.Message) -> str | None:
+        """The entry behind the bot answer this message replies to (from that answer's passage button)."""
+        ref = message.reference.resolved if message.reference else None
+        for row in getattr(ref, "components", None) or []:
+            for child in getattr(row, "children", []):
+                custom_id = getattr(child, "custom_id", None) or ""
+                if custom_id.startswith("bb:passage:"):
+                    return custom_id.split(":")[-1]
+        return None
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         ok, source = self.addressed(message)
@@ -96,7 +107,9 @@ class Ask(commands.Cog):
             if wait:
                 await message.reply(cooldown_text(wait), mention_author=False, delete_after=10)
                 return
-            answer, qid, engine = self.bot.ask(question, source=source, user_id=message.author.id,
+            previous = self.previous_answer(message) if source == "reply" else None
+            answer, qid, engine = self.bot.ask(question, follow_up_to=previous, source=source,
+                                               user_id=message.author.id,
                                                guild_id=message.guild.id if message.guild
                                                else getattr(message.channel, "guild_id", None),
                                                channel_id=message.channel.id)
