@@ -505,29 +505,35 @@ class Engine:
         return Answer(f.text, Status.ANSWERED, f.text, (f.citation,), (), Match("fact", f.id, 1.0), 1.0)
 
     def complete(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
-        """Autocomplete: (entry id, canonical question) pairs for what the user has typed so far."""
+        """Autocomplete: (entry id, canonical question) pairs for what the user has typed so far.
+
+        The matcher ranks entries by what the words typed so far mean (aliases, typos, the last word completed
+        from the vocabulary); rapidfuzz's partial ratio over all phrasings fills in the rest."""
         limit = max(0, min(limit, 25))
         text = clean_question(prefix[:200])
-        entries = self.knowledge.entries
         if not text.strip():
-            return [(e.id, e.title) for e in (self.knowledge.entry(i) for i in self.starter_ids())][:limit]
-        hits = process.extract(text, [q for _, q in self._choices], scorer=fuzz.partial_ratio,
-                               processor=utils.default_process, score_cutoff=60, limit=limit * 6)
+            return [(i, self.knowledge.entry(i).title) for i in self.starter_ids()][:limit]
+        toks = words(text)
+        if toks and not text.endswith(" ") and toks[-1] not in self._vocab_set:
+            longer = [w for w in self._vocab if w.startswith(toks[-1])]
+            if longer:
+                # the commonest completion: the word most units use (lowest IDF)
+                toks[-1] = min(longer, key=lambda w: self._idf.get(stem(w), self._idf_unknown))
         out: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for _, score, idx in hits:
+        for sc in self.analyse(" ".join(toks)).ranked:
+            u = self._units[sc.unit_index]
+            if u.kind == "qa" and u.id not in seen and sc.coverage >= 0.5:
+                seen.add(u.id)
+                out.append((u.id, self.knowledge.entry(u.id).title))
+        hits = process.extract(text, [q for _, q in self._choices], scorer=fuzz.partial_ratio,
+                               processor=utils.default_process, score_cutoff=70, limit=limit * 6)
+        for _, _, idx in hits:
             eid = self._choices[idx][0]
-            if eid in seen:
-                continue
-            seen.add(eid)
-            out.append((eid, self.knowledge.entry(eid).title))
-            if len(out) >= limit:
-                break
-        if not out:
-            answer = self.ask(text)
-            out = [(i, self.knowledge.entry(i).title) for i in answer.candidates][:limit]
-        del entries
-        return out
+            if eid not in seen:
+                seen.add(eid)
+                out.append((eid, self.knowledge.entry(eid).title))
+        return out[:limit]
 
 
 _DATE_EXPR = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
