@@ -266,3 +266,15 @@ def test_cli_run_maps_rejected_token_to_exit_2(engine, monkeypatch, tmp_path):
     err = io.StringIO()
     code = cli.main(["run"], out=io.StringIO(), err=err)
     assert code == 2 and "Discord rejected the token" in err.getvalue()
+
+
+def test_readme_invite_url_asks_for_exactly_the_permissions_the_bot_needs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    needed = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                 embed_links=True, read_message_history=True)
+    found = {int(x) for x in re.findall(r"permissions=(\d+)", readme)}
+    assert found == {needed.value}
+    assert "scope=bot+applications.commands" in readme
