@@ -398,7 +398,8 @@ class Engine:
             return self._abstain(question, ranked)
         # A question that many units match completely, none of them closely ("russia", "the summit"), is too
         # broad to answer: offer the likeliest readings instead.
-        if best.close < self.t.broad_close and sum(1 for s in ranked[:10] if s.coverage >= 0.99) >= 4:
+        full = {self._units[s.unit_index].paragraphs for s in ranked[:10] if s.coverage >= 0.99}
+        if best.close < self.t.broad_close and len(full) >= 4:  # matched fully in 4+ different passages
             ids = self._entry_ids(ranked, limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
