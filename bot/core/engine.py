@@ -41,14 +41,16 @@ MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
 class Thresholds:
     """The decision rule's numbers; tuned on the tuning half of the labeled set (see ``bot eval``)."""
 
-    answer: float = 0.70  # minimum ranking score to answer
+    answer: float = 0.75  # minimum ranking score to answer
     coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
-    clarify: float = 0.60  # minimum ranking score to offer "did you mean"
+    clarify: float = 0.65  # minimum ranking score to offer "did you mean"
     margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
+    broad_passages: int = 3  # ... in this many different passages
     broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
-    max_uncovered: int = 2  # question words the winner may lack (synonyms the curator has not added yet)
+    max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
+    answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 60  # units scored in full after the index preselection
     # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact)
@@ -339,6 +341,8 @@ class Engine:
                 utoks = frozenset().union(*phrasings, u.answer_tokens)
                 covered = sum(weights[t] for t in qwords & utoks)
                 share = _share(phrasings)
+            said_only = sum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
+            covered -= (1.0 - self.t.answer_weight) * said_only
             coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qwords)) / total
             answer_cov = sum(weights[t] for t in qwords & u.answer_tokens) / total
             close = 0.0
@@ -399,7 +403,7 @@ class Engine:
         # A question that many units match completely, none of them closely ("russia", "the summit"), is too
         # broad to answer: offer the likeliest readings instead.
         full = {self._units[s.unit_index].paragraphs for s in ranked[:10] if s.coverage >= 0.99}
-        if best.close < self.t.broad_close and len(full) >= 4:  # matched fully in 4+ different passages
+        if best.close < self.t.broad_close and len(full) >= self.t.broad_passages:  # matched fully all over
             ids = self._entry_ids(ranked, limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
@@ -410,8 +414,10 @@ class Engine:
         gap = best.score - (rival.score if rival else 0.0)
         if best.score >= answer_at and best.coverage >= self.t.coverage and gap >= self.t.margin:
             return self._answer(question, unit, best)
-        if best.score >= self.t.clarify and best.coverage >= self.t.coverage:
+        # "Did you mean" only among readings that match every word of the question.
+        if best.score >= self.t.clarify and best.coverage >= self.t.coverage and not best.uncovered:
             close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage
+                     and not s.uncovered
                      and (s is best or not (self._units[s.unit_index].paragraphs & unit.paragraphs))]
             ids = self._entry_ids(close, limit=3)
             if len(ids) >= 2:
