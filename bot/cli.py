@@ -209,18 +209,27 @@ def _engine_for(settings, err: TextIO) -> Engine | None:
         return None
 
 
+def _settings_and_engine(args: argparse.Namespace, err: TextIO, *, require_token: bool = True):
+    """Settings and a validated engine, or the exit code: 2 for bad settings, 1 for bad knowledge."""
+    settings = _discord_settings(args, err, require_token=require_token)
+    if settings is None:
+        return 2
+    engine = _engine_for(settings, err)
+    if engine is None:
+        return 1
+    return settings, engine
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import asyncio
 
     from .discord_app.client import BriefBot
     from .discord_app.runner import StartupError, run_bot
 
-    settings = _discord_settings(args, err)
-    if settings is None:
-        return 2
-    engine = _engine_for(settings, err)
-    if engine is None:
-        return 1
+    ready = _settings_and_engine(args, err)
+    if isinstance(ready, int):
+        return ready
+    settings, engine = ready
     bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels,
                    question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch)
     log.info("starting: knowledge %s, test guild %s, watched channels %d, question log %s%s",
@@ -246,12 +255,10 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("Only `sync --global` is a separate step: with DISCORD_GUILD_ID set, `run` syncs the test guild "
               "at every start.", file=err)
         return 2
-    settings = _discord_settings(args, err)
-    if settings is None:
-        return 2
-    engine = _engine_for(settings, err)
-    if engine is None:
-        return 1
+    ready = _settings_and_engine(args, err)
+    if isinstance(ready, int):
+        return ready
+    settings, engine = ready
     try:
         n = asyncio.run(sync_global(BriefBot(engine), settings.token))
     except StartupError as exc:
@@ -277,12 +284,10 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .core.report import build_report, report_csv, report_text
     from .core.store import DB_NAME, open_database, read_rows
 
-    settings = _discord_settings(args, err, require_token=False)
-    if settings is None:
-        return 2
-    engine = _engine_for(settings, err)
-    if engine is None:
-        return 1
+    ready = _settings_and_engine(args, err, require_token=False)
+    if isinstance(ready, int):
+        return ready
+    settings, engine = ready
     path = settings.data_dir / DB_NAME
     if not path.exists():
         print(f"No question log yet at {path}: it is written while the bot runs (BRIEFBOT_DATA sets the "

@@ -253,12 +253,7 @@ class QuestionLog:
             finally:
                 for _ in batch:
                     self._queue.task_done()
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except sqlite3.Error:
-                pass
-            self._conn = None
+        self._drop_connection()
 
     def _write(self, batch: list[QuestionRow | FeedbackRow]) -> None:
         conn = self._connection()
