@@ -302,3 +302,14 @@ async def test_a_follow_up_reply_is_read_with_the_question_it_replies_to(h):
         {"type": 2, "style": 1, "label": "Show passage", "custom_id": "bb:passage:qa:pos2-length"}]}]
     (call,) = await h.send(payload)
     assert "50 billion" in call.json["embeds"][0]["description"]
+
+
+async def test_a_failing_button_tells_the_clicker_and_logs(h, monkeypatch, caplog):
+    def boom(entry_id, question=None):
+        raise RuntimeError("knowledge exploded")
+
+    monkeypatch.setattr(h.bot.engine, "answer_entry", boom)
+    calls = await h.interact(h.click("bb:ask:pos2-length"))
+    data = callback(calls).data
+    assert "Something went wrong" in data["content"] and data["flags"] & EPHEMERAL
+    assert any("error in component" in r.getMessage() and r.exc_info for r in caplog.records)

@@ -4,6 +4,7 @@ so a click still works after a restart, or says clearly that the question has si
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,23 @@ log = logging.getLogger(__name__)
 
 EXPIRED = "That question is no longer in the knowledge base (it has been updated since). Try /ask or /topics."
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+def guarded(callback):
+    """Buttons and menus are not commands, so the command tree's error handler does not see their failures:
+    log them here and tell the person who clicked, privately, instead of leaving "interaction failed"."""
+
+    @functools.wraps(callback)
+    async def wrapper(self, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception:
+            log.exception("error in component %s", getattr(self, "custom_id", type(self).__name__))
+            from .exts.errors import SOMETHING_WRONG, tell
+
+            await tell(interaction, SOMETHING_WRONG)
+
+    return wrapper
 
 
 def _bot(interaction: discord.Interaction) -> "BriefBot":
@@ -63,6 +81,7 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:ask:(?
                              match: re.Match[str]) -> "AskButton":
         return cls(match["id"], item.label or "Ask")
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         await send_answer(interaction, self.entry_id)
 
@@ -85,6 +104,7 @@ class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:pa
                              match: re.Match[str]) -> "PassageButton":
         return cls(match["kind"], match["id"])
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         from .render import passage_embeds
 
@@ -133,6 +153,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
                              match: re.Match[str]) -> "FeedbackButton":
         return cls(match["vote"] == "up", match["kind"], match["id"], int(match["q"]) if match["q"] else None)
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         vote = Vote(self.helpful, self.kind, self.item_id, interaction.user.id, interaction.guild_id,
@@ -165,6 +186,7 @@ class TopicSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"bb:topic
                              match: re.Match[str]) -> "TopicSelect":
         return cls(list(item.options) or None)
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         from .render import topic_questions_reply
 
@@ -194,6 +216,7 @@ class TopicQuestionSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf
                              match: re.Match[str]) -> "TopicQuestionSelect":
         return cls(match["topic"], list(item.options) or None)
 
+    @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         entry_id = self.item.values[0] if self.item.values else ""
         await send_answer(interaction, entry_id)

@@ -174,6 +174,8 @@ def help_embed(knowledge: Knowledge, channels: bool) -> discord.Embed:
         + (" In this server's Q&A channels I answer every message." if channels else ""),
         "",
         "If the brief doesn't say something, I tell you so and suggest what I can answer. I never guess.",
+        "Curators (Manage Server): **/report** shows what people asked that I could not answer; **/reload** "
+        "loads an edited knowledge base without a restart.",
         "Buttons: **Show passage** shows the whole paragraph; \U0001f44d/\U0001f44e tell the curator how I did.",
     ]
     embed = discord.Embed(title="How to use briefbot", description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
