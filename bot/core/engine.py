@@ -49,6 +49,7 @@ class Thresholds:
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     broad_passages: int = 3  # ... in this many different passages
     broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
+    framing_idf: float = 1.5  # question words rarer than this must be found in the winner (or its passage)
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
@@ -361,7 +362,9 @@ class Engine:
             intent_ok = 1.0 if wanted and wanted & best_p else 0.0
             intent_miss = 1.0 if wanted and not any(wanted & p for p in phrasings) else 0.0
             central = sum(weights[t] * min(1.0, 2 * share.get(t, 0.0)) for t in qwords) / total
-            missing = [t for t in qwords if t not in utoks and t not in u.context]
+            # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
+            missing = [t for t in qwords if t not in utoks and t not in u.context
+                       and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
             foreign = sum(1 for t in missing if t not in self._idf)
             sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
                         central)
