@@ -1,0 +1,31 @@
+"""The bench command's JSON: the documented keys, sane numbers (a small scale keeps this test quick)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.bench import format_bench, run_bench, synthetic_knowledge, to_json
+from conftest import KNOWLEDGE, LABELED
+
+
+def test_bench_json_shape_and_numbers():
+    result = json.loads(to_json(run_bench(KNOWLEDGE, LABELED, scales=(3000,))))
+    assert set(result) >= {"quality", "latency_us", "load_ms", "index_ms", "scale", "rss_mb"}
+    for name in ("engine", "bm25", "token_set"):
+        q = result["quality"][name]
+        assert {"in_scope_correct", "oos_abstained", "overall"} <= set(q)
+        assert all(0 <= q[k] <= 1 for k in ("in_scope_correct", "oos_abstained", "overall"))
+    assert result["quality"]["engine"]["overall"] > max(result["quality"]["bm25"]["overall"],
+                                                        result["quality"]["token_set"]["overall"])
+    assert 0 < result["latency_us"]["p50"] <= result["latency_us"]["p99"]
+    (scale,) = result["scale"]
+    assert set(scale) >= {"phrasings", "p50_us", "p99_us", "index_ms", "rss_mb"} and scale["phrasings"] >= 3000
+    assert 0 < result["rss_mb"]["engine"] < result["rss_mb"]["bot"]
+    assert "engine leads the better baseline" in format_bench(result)
+
+
+def test_synthetic_knowledge_keeps_real_entries_and_grows(knowledge):
+    big = synthetic_knowledge(knowledge, 5000)
+    assert sum(len(e.questions) for e in big.entries) >= 5000
+    assert big.entries[: len(knowledge.entries)] == knowledge.entries
+    assert len({e.id for e in big.entries}) == len(big.entries)
