@@ -43,6 +43,7 @@ class Thresholds:
 
     answer: float = 0.75  # minimum ranking score to answer
     coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
+    answer_complete: float = 0.6  # ... when the winner contains every (non-framing) word of the question
     clarify: float = 0.65  # minimum ranking score to offer "did you mean"
     margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
@@ -85,7 +86,7 @@ class Scored:
     intent_miss: float = 0.0  # the question asks why/when/who/how many and no phrasing of the unit does
     uncovered: int = 0  # question words found neither in the unit nor in the paragraphs it cites
     foreign: int = 0  # of those, words that no unit of the knowledge base contains at all
-
+    absent: int = 0  # question words not in the unit itself (its passage not counted)
     central: float = 0.0  # how much of the question's weight sits in words most of the unit's phrasings use
 
     def features(self, is_fact: bool) -> tuple[float, ...]:
@@ -363,11 +364,11 @@ class Engine:
             intent_miss = 1.0 if wanted and not any(wanted & p for p in phrasings) else 0.0
             central = sum(weights[t] * min(1.0, 2 * share.get(t, 0.0)) for t in qwords) / total
             # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
-            missing = [t for t in qwords if t not in utoks and t not in u.context
-                       and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
+            telling = [t for t in qwords if t not in utoks and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
+            missing = [t for t in telling if t not in u.context]
             foreign = sum(1 for t in missing if t not in self._idf)
             sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
-                        central)
+                        len(telling), central)
             score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact")))
             out.append(replace(sc, score=score))
         out.sort(key=lambda s: s.score, reverse=True)
@@ -415,6 +416,8 @@ class Engine:
         rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
                       and not (self._units[s.unit_index].paragraphs & unit.paragraphs)), None)
         gap = best.score - (rival.score if rival else 0.0)
+        if not best.absent:  # the winner itself has every telling word of the question: a lower bar
+            answer_at = min(answer_at, self.t.answer_complete)
         if best.score >= answer_at and best.coverage >= self.t.coverage and gap >= self.t.margin:
             return self._answer(question, unit, best)
         # "Did you mean" only among readings that match every word of the question.
