@@ -35,11 +35,12 @@ or other our ours out over own please pls plz quick quickly quite re really rega
 should so some something sort such t tell telling than thank thanks that the their theirs them then there these they
 thing things this those though through thru to too tl dr u under until up upon ur us ve very via want was wasn way we
 were weren what whats whatever when where whether which while who whom whose why will with within without won would
-wouldn y ya yeah yes yet many you your yours yourself summarize summarise summary describe detail details overview
+wouldn y ya yeah yes yet many you your yours yourself describe detail details per
 anything everything someone somebody know knew talk talking discuss discussed discusses point points part
 tldr tl;dr nutshell stuff idea ideas whole ppl people bc cuz cause basically generally general exactly roughly
 approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does did happened happen happening
 brief's author's paper report document's wrt re regarding concerning bot
+thanks thank thx ty helped cheers cool nice awesome perfect lol lmao bye goodbye
 """.split())
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
@@ -59,6 +60,25 @@ def intents(tokens: list[str]) -> set[str]:
         elif a == "how" and b in ("old", "young"):
             out.add("?age")
     return out
+
+
+# Chat shorthand, read as the words it stands for (language, not knowledge: the knowledge base's own
+# abbreviations such as PoS2 or DPRK are aliases in knowledge/aliases.yaml).
+SHORTHAND = {
+    "prez": "president", "pres": "president", "b4": "before", "yr": "year", "yrs": "years", "intl": "international",
+    "abt": "about", "pts": "points", "pt": "point", "acc": "according", "coop": "cooperation", "govt": "government",
+    "gov": "government", "tho": "though", "bc": "because", "cuz": "because", "cos": "because", "ppl": "people",
+    "natl": "national", "fm": "foreign minister", "approx": "approximately",
+    "bn": "billion", "mn": "million", "esp": "especially", "info": "information",
+    "convo": "conversation", "diff": "difference", "prob": "probably", "probs": "probably", "rly": "really",
+    "bday": "birthday", "hasnt": "has not", "havent": "have not", "didnt": "did not", "doesnt": "does not",
+    "dont": "do not", "isnt": "is not", "wasnt": "was not", "werent": "were not", "wont": "will not",
+    "cant": "cannot", "couldnt": "could not", "shouldnt": "should not", "wouldnt": "would not", "whats": "what is",
+    "thats": "that is", "whos": "who is", "wheres": "where is", "hows": "how is", "wat": "what", "wut": "what",
+    "tldr": "summary", "tl;dr": "summary", "gist": "summary", "nutshell": "summary", "overview": "summary",
+    "summarize": "summary", "summarise": "summary", "summarized": "summary", "recap": "summary",
+    "takeaway": "summary", "takeaways": "summary",
+}
 
 
 def fold(text: str) -> str:
@@ -92,14 +112,21 @@ def words(text: str) -> list[str]:
     text = _THOUSANDS.sub("", text)
     text = text.translate(_QUOTES).casefold()
     text = text.replace("'s ", " ").replace("s' ", "s ")
-    return _WORD.findall(text)
+    out: list[str] = []
+    for w in _WORD.findall(text):
+        out.extend(SHORTHAND[w].split() if w in SHORTHAND else (w,))
+    return out
+
+
+# Words the Snowball stemmer folds into a different word: "timing" is not "time".
+_KEEP = {"timing": "timing", "timings": "timing"}
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     if word.isdigit() or len(word) <= 2:
         return word
-    return _stemmer.stemWord(word)
+    return _KEEP.get(word) or _stemmer.stemWord(word)
 
 
 def is_content(word: str) -> bool:
