@@ -30,13 +30,13 @@ a about above according actually after again all also am an and any are aren aro
 briefly but by can could d did didn do does doesn doing done don during each either else even ever every exactly
 explain explained explains few for from further get give given gives go going got had has hasn have haven having he
 her here hers him his how however i if in info information into is isn it its itself just kind know let like ll m
-me mean meant mention mentioned mentions more most much must my myself need no nor not now o of off on once one only
-or other our ours out over own please pls plz quick quickly quite re really regarding s say said says shall she
-should so some something sort such t tell telling than thank thanks that the their theirs them then there these they
+me mean meant    more most much must my myself need no nor not now o of off on once one only
+or other our ours out over own please pls plz quick quickly quite re really regarding s    shall she
+should so some something sort such t   than thank thanks that the their theirs them then there these they
 thing things this those though through thru to too tl dr u under until up upon ur us ve very via want was wasn way we
 were weren what whats whatever when where whether which while who whom whose why will with within without won would
 wouldn y ya yeah yes yet many you your yours yourself describe detail details per
-anything everything someone somebody know knew talk talking discuss discussed discusses point points part
+anything everything someone somebody know knew      point points part
 tldr tl;dr nutshell stuff idea ideas whole ppl people bc cuz cause basically generally general exactly roughly
 approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does did happened happen happening
 brief's author's paper report document's wrt re regarding concerning bot
