@@ -117,3 +117,14 @@ def test_heldout_floors_and_verbatim_citations(engine):
     assert report.citation_validity == 1.0
     assert report.in_scope_correct >= HELDOUT_IN_SCOPE_FLOOR, report.summary()
     assert report.oos_abstained >= HELDOUT_OOS_FLOOR, report.summary()
+
+
+def test_framing_and_shorthand_are_read_as_people_mean_them():
+    from bot.core.text import strip_framing
+
+    assert strip_framing("which strait got closed acc to the brief") == "which strait got closed"
+    assert strip_framing("what does the author expect re NK going forward") == "what re NK going forward"
+    assert strip_framing("who is the author") == "who is the author"  # nothing else to ask: kept
+    assert words("b4 the summit, abt pos2, in a nutshell") == ["before", "the", "summit", "about", "pos2", "in",
+                                                             "a", "summary"]
+    assert stem("timing") != stem("time")

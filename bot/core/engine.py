@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process, utils
 
 from .models import Answer, Citation, Fact, Knowledge, Match, QAEntry, Status
-from .text import clean_question, intents, is_content, stem, words
+from .text import clean_question, intents, is_content, stem, strip_framing, words
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ class Engine:
 
     def analyse(self, question: str, exclude: tuple[int, int] | None = None) -> Analysis:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
-        raw = self._expand(words(cleaned))
+        raw = self._expand(words(strip_framing(cleaned)))
         wanted = intents(raw)
         tokens: list[str] = []
         unknown: list[str] = []

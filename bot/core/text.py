@@ -81,6 +81,23 @@ SHORTHAND = {
 }
 
 
+_SOURCE = r"(?:the\s+)?(?:author|writer|brief|abstract|conclusion|paper|report|text|article|analysis|inss|issue brief)"
+# Phrases that say where an answer should come from, not what is asked: "according to the author", "per the
+# brief", "what does the brief say about ...". Dropped before matching when something is left to match.
+_FRAMING = re.compile(
+    rf"\b(?:according\s+to|acc\s+to|acc\.?\s+to|per|in|from|by)\s+{_SOURCE}\b"
+    rf"|\b(?:does|did|do|would)\s+{_SOURCE}\s+(?:say|said|says|think|argue|claim|suggest|mention|conclude|expect|believe|predict|assess|describe|see)s?"
+    rf"(?:\s+(?:that|about|on|of))?"
+    rf"|\b{_SOURCE}\s+(?:says|said|thinks|argues|claims|suggests|mentions|concludes|expects|believes|predicts|assesses|describes|sees)(?:\s+(?:that|about))?",
+    re.IGNORECASE)
+
+
+def strip_framing(text: str) -> str:
+    """The question without "according to the author"-style framing (or unchanged, if that is all it is)."""
+    stripped = " ".join(_FRAMING.sub(" ", text).split())
+    return stripped if any(is_content(w) for w in words(stripped)) else text
+
+
 def fold(text: str) -> str:
     """NFKC, casefold, straight quotes, no control characters, single spaces."""
     text = unicodedata.normalize("NFKC", text)
