@@ -41,6 +41,10 @@ tldr tl;dr nutshell stuff idea ideas whole ppl people bc cuz cause basically gen
 approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does did happened happen happening
 brief's author's paper report document's wrt re regarding concerning bot
 thanks thank thx ty helped cheers cool nice awesome perfect lol lmao bye goodbye
+came come comes coming gave give gives giving put puts putting use used uses using find finds found send sends
+sent keep keeps kept get gets getting make makes making take takes took taking go goes went gone show shows
+showed shown try tries tried trying seem seems seemed look looks looked think thinks thought believe believes feel
+feels felt specifically supposedly deliberately literally apparently exactly
 """.split())
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
