@@ -31,7 +31,7 @@ briefly but by can could d did didn do does doesn doing done don during each eit
 explain explained explains few for from further get give given gives go going got had has hasn have haven having he
 her here hers him his how however i if in info information into is isn it its itself just kind know let like ll m
 me mean meant    more most much must my myself need no nor not now o of off on once one only
-or other our ours out over own please pls plz quick quickly quite re really regarding s    shall she
+or  our ours out over own please pls plz quick quickly quite re really regarding s    shall she
 should so some something sort such t   than thank thanks that the their theirs them then there these they
 thing things this those though through thru to too tl dr u under until up upon ur us ve very via want was wasn way we
 were weren what whats whatever when where whether which while who whom whose why will with within without won would
