@@ -50,7 +50,7 @@ class Thresholds:
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     broad_passages: int = 3  # ... in this many different passages
     broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
-    framing_idf: float = 1.5  # question words rarer than this must be found in the winner (or its passage)
+    framing_idf: float = 1.0  # question words rarer than this must be found in the winner (or its passage)
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much

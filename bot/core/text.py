@@ -114,9 +114,12 @@ def normalise_for_quote(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split())
 
 
+_ENUMERATORS = re.compile("[\u2460-\u24ff\u2776-\u2793]")  # ① ② ...: list markers, not numbers
+
+
 def clean_question(text: str) -> str:
     """Strip what Discord adds to a message (mentions, markdown, links) and control characters."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", _ENUMERATORS.sub(" ", text))
     text = _CONTROL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
