@@ -128,3 +128,13 @@ def test_framing_and_shorthand_are_read_as_people_mean_them():
     assert words("b4 the summit, abt pos2, in a nutshell") == ["before", "the", "summit", "about", "pos2", "in",
                                                              "a", "summary"]
     assert stem("timing") != stem("time")
+
+
+def test_what_or_which_questions_need_their_head_word(engine):
+    from bot.core.text import head_words
+
+    assert head_words(words("which mongolian cities does it pass")) == ["mongolian", "cities"]
+    assert head_words(words("what year was it")) == ["year"]
+    assert head_words(words("what does the brief say about japan")) == []
+    assert engine.ask("in which city was the treaty of good-neighborliness signed").status is Status.ABSTAINED
+    assert engine.ask("which article of the treaty sets its validity period").status is Status.ANSWERED

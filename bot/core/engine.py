@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process, utils
 
 from .models import Answer, Citation, Fact, Knowledge, Match, QAEntry, Status
-from .text import clean_question, intents, is_content, stem, strip_framing, words
+from .text import clean_question, head_words, intents, is_content, stem, strip_framing, words
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class Thresholds:
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     broad_passages: int = 3  # ... in this many different passages
     broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
+    heads_required: bool = True
     framing_idf: float = 1.0  # question words rarer than this must be found in the winner (or its passage)
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
@@ -107,6 +108,7 @@ class Analysis:
     wants_date: bool = False  # "what year ...", "when did ...", "when will ..."
     numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each
     intents: frozenset[str] = frozenset()  # "?why", "?when", ...: what kind of answer is wanted
+    heads: frozenset[str] = frozenset()  # what a "what/which ..." question asks about ("which cities")
 
 
 class Engine:
@@ -238,6 +240,7 @@ class Engine:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
         raw = self._expand(words(strip_framing(cleaned)))
         wanted = intents(raw)
+        heads = head_words(raw)
         tokens: list[str] = []
         unknown: list[str] = []
         corrected: dict[str, str] = {}
@@ -267,15 +270,20 @@ class Engine:
                      wants_date=bool(_WANTS_DATE.search(folded)),
                      numbers=frozenset(t for t in uniq if t.isdigit()))
         a.intents = frozenset(wanted)
+        a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
         a.ranked = [s for s in self._rank(uniq, a.intents, exclude) if self._admissible(a, self._units[s.unit_index])]
         return a
 
-    @staticmethod
-    def _admissible(a: Analysis, u: _Unit) -> bool:
+    def _admissible(self, a: Analysis, u: _Unit) -> bool:
         """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
         needs an answer that states an amount or a date. This is what turns "how many delegates ..." or
         "power of siberia 1 capacity" into an abstention instead of a near-miss answer."""
         if not a.numbers <= u.tokens:
+            return False
+        # "which cities ...", "what year ...": the thing asked for must be in the unit or its passage
+        if self.t.heads_required and any(h not in u.tokens and h not in u.context
+                                         and self._idf.get(h, self._idf_unknown) >= self.t.framing_idf
+                                         for h in a.heads):
             return False
         if a.wants_quantity and not u.has_quantity:
             return False

@@ -53,6 +53,23 @@ _INTENTS = {"why": "?why", "reason": "?why", "reasons": "?why", "motive": "?why"
             "where": "?where", "who": "?who", "whom": "?who", "whose": "?who"}
 
 
+_WH = {"what", "which", "whose"}
+
+
+def head_words(tokens: list[str]) -> list[str]:
+    """The words a "what/which ..." question asks about: the content words right after the question word
+    ("which Mongolian cities ...", "what year ..."); none for "what does ...", "what is ...", "what's the ..."."""
+    for i, t in enumerate(tokens):
+        if t in _WH:
+            out: list[str] = []
+            for w in tokens[i + 1:i + 3]:
+                if not is_content(w):
+                    break
+                out.append(w)
+            return out
+    return []
+
+
 def intents(tokens: list[str]) -> set[str]:
     out = {_INTENTS[t] for t in tokens if t in _INTENTS}
     for a, b in zip(tokens, tokens[1:]):
