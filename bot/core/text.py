@@ -50,7 +50,10 @@ feels felt specifically supposedly deliberately literally apparently exactly
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
 # China sign" want different answers, so they become light pseudo-words ("?why") for phrasing similarity.
 _INTENTS = {"why": "?why", "reason": "?why", "reasons": "?why", "motive": "?why", "when": "?when",
-            "where": "?where", "who": "?who", "whom": "?who", "whose": "?who"}
+            "where": "?where", "who": "?who", "whom": "?who", "whose": "?who",
+            "say": "?say", "said": "?say", "says": "?say", "talk": "?say", "talked": "?say", "discuss": "?say",
+            "discussed": "?say", "tell": "?say", "told": "?say", "react": "?say", "reacted": "?say",
+            "reaction": "?say", "respond": "?say", "responded": "?say", "response": "?say"}
 
 
 _WH = {"what", "which", "whose"}
