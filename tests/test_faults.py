@@ -35,9 +35,9 @@ any_text = st.text(max_size=10_000) | st.text(alphabet=st.characters(codec="utf-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text)
 def test_engine_answers_any_text_quickly_and_validly(engine, text):
-    started = time.process_time()  # CPU time: what the engine costs, not what other processes take
+    started = time.thread_time()  # CPU time of this thread: what the engine costs, not what else runs
     a = engine.ask(text)
-    elapsed = time.process_time() - started
+    elapsed = time.thread_time() - started
     assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms"
     assert a.status in (Status.ANSWERED, Status.CLARIFY, Status.ABSTAINED)
     assert 0.0 <= a.confidence <= 1.0
