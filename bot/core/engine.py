@@ -45,13 +45,14 @@ class Thresholds:
     coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
     answer_complete: float = 0.6  # ... when the winner contains every (non-framing) word of the question
     clarify: float = 0.65  # minimum ranking score to offer "did you mean"
+    close_margin: float = 0.15  # ... or be this much closer to one of its phrasings
     margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     broad_passages: int = 3  # ... in this many different passages
     broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
     heads_required: bool = True
-    framing_idf: float = 1.0  # question words rarer than this must be found in the winner (or its passage)
+    framing_idf: float = 1.6  # question words rarer than this must be found in the winner (or its passage)
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
@@ -424,6 +425,9 @@ class Engine:
         rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
                       and not (self._units[s.unit_index].paragraphs & unit.paragraphs)), None)
         gap = best.score - (rival.score if rival else 0.0)
+        # a clearly closer phrasing also makes a clear winner, even when the scores are near
+        if rival is not None and best.close - rival.close >= self.t.close_margin:
+            gap = max(gap, self.t.margin)
         if not best.absent:  # the winner itself has every telling word of the question: a lower bar
             answer_at = min(answer_at, self.t.answer_complete)
         if best.score >= answer_at and best.coverage >= self.t.coverage and gap >= self.t.margin:
