@@ -56,7 +56,7 @@ class Thresholds:
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
-    candidates: int = 60  # units scored in full after the index preselection
+    candidates: int = 30  # units scored in full after the index preselection
     # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact)
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353, 0.0)
 
