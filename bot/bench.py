@@ -134,15 +134,15 @@ def synthetic_knowledge(knowledge: Knowledge, phrasings: int) -> Knowledge:
     entries: list[QAEntry] = list(real)
     for n in range(copies):
         tag = _nonce(n)
-
-        def swap(text: str, salt: str) -> str:
-            ws = text.split()
-            return " ".join(w + tag if (zlib.crc32(f"{salt}{k}{n}".encode()) & 1) else w for k, w in enumerate(ws))
-
         for e in real:
             entries.append(replace(e, id=f"{e.id}-s{n}", related=(),
-                                   questions=tuple(swap(q, f"{e.id}{j}") for j, q in enumerate(e.questions))))
+                                   questions=tuple(_swap(q, tag, f"{e.id}{j}{n}") for j, q in enumerate(e.questions))))
     return replace(knowledge, entries=tuple(entries))
+
+
+def _swap(text: str, tag: str, salt: str) -> str:
+    """About half of the words of ``text`` (chosen by a hash, so runs repeat) made into made-up words."""
+    return " ".join(w + tag if zlib.crc32(f"{salt}{k}".encode()) & 1 else w for k, w in enumerate(text.split()))
 
 
 def _nonce(n: int) -> str:

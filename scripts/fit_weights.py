@@ -9,7 +9,6 @@ Needs numpy (installed with the ``bench`` extra). Usage: python scripts/fit_weig
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 
 import numpy as np
 

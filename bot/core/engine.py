@@ -1,20 +1,9 @@
 """The answer engine: from a question to answered / clarify / abstained, with citations.
 
-How it matches (the README's "Matching" section explains the why, with the measurements):
-
-1. Normalise: NFKC, casefold, Discord mentions/markdown/links removed, "U.S." and "2,600" made single tokens,
-   aliases from ``knowledge/aliases.yaml`` replaced by their canonical phrase (longest match first).
-2. Correct typos word by word with rapidfuzz against the knowledge base's own vocabulary, then stem.
-3. Candidates come from an inverted index (word -> units that contain it), so only units sharing a word are
-   scored. A unit is a Q&A entry (its phrasings, answer and quotes) or a fact (its text, keywords and quote).
-4. Each candidate is scored by
-   - *coverage*: the IDF-weighted share of the question's content words that the unit contains. A word the
-     knowledge base does not know at all counts with the highest weight, so "how long is the TurkStream
-     pipeline" cannot ride on "how long ... pipeline";
-   - *closeness*: the best IDF-weighted overlap (Dice) between the question and one of the unit's phrasings;
-   - *fuzzy*: rapidfuzz ``token_sort_ratio`` between the question and that phrasing, for word-order and
-     near-miss spellings.
-5. Answer only on a clear winner; "did you mean" when two or three are close; abstain otherwise.
+The README's "How matching works, and why" section describes every step and rule, and why each is there. In
+short: normalise the question (aliases, shorthand, framing, typos, stems); take candidates from an inverted index;
+score them by IDF-weighted coverage and closeness to their curated phrasings; then answer only a clear winner
+that covers what was asked, offer "did you mean" between close readings, and abstain otherwise.
 """
 
 from __future__ import annotations
@@ -27,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process, utils
 
-from .models import Answer, Citation, Fact, Knowledge, Match, QAEntry, Status
+from .models import Answer, Fact, Knowledge, Match, QAEntry, Status
 from .text import clean_question, head_words, intents, is_content, stem, strip_framing, words
 
 log = logging.getLogger(__name__)
@@ -49,17 +38,17 @@ class Thresholds:
     margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
-    broad_passages: int = 3  # ... in this many different passages
-    broad_close: float = 0.8  # below this phrasing similarity, a question matched fully by 4+ units is "broad"
-    heads_required: bool = True
-    framing_idf: float = 1.6  # question words rarer than this must be found in the winner (or its passage)
+    broad_close: float = 0.8  # a question no phrasing is this close to, ...
+    broad_passages: int = 3  # ... matched fully in this many passages, is too broad: "did you mean"
+    heads_required: bool = True  # "what/which X" questions need X in the winner or its passage
+    framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 30  # units scored in full after the index preselection
-    # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact, central), from
-    # scripts/fit_weights.py; "central" is left at 0 because a non-zero weight did worse on the development sets
-    rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353, 0.0)
+    # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact), fitted by
+    # scripts/fit_weights.py on the knowledge base's own phrasings (leave-one-out)
+    rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
 
 
 @dataclass(slots=True)
@@ -72,7 +61,6 @@ class _Unit:
     paragraphs: frozenset[str]
     context: frozenset[str]  # words of the cited paragraphs that the unit itself lacks: partial coverage
     answer_tokens: frozenset[str]  # words of the answer (or fact text) and its quotes
-    share: dict[str, float]  # word -> share of the unit's phrasings that use it
     has_quantity: bool  # the answer states a number or amount
     has_date: bool  # the answer states a date, a year or a span of time
 
@@ -90,11 +78,10 @@ class Scored:
     uncovered: int = 0  # question words found neither in the unit nor in the paragraphs it cites
     foreign: int = 0  # of those, words that no unit of the knowledge base contains at all
     absent: int = 0  # question words not in the unit itself (its passage not counted)
-    central: float = 0.0  # how much of the question's weight sits in words most of the unit's phrasings use
 
     def features(self, is_fact: bool) -> tuple[float, ...]:
         return (self.coverage, self.close, self.fuzzy, self.answer_cov, self.intent_ok, self.intent_miss,
-                1.0 if is_fact else 0.0, self.central)
+                1.0 if is_fact else 0.0)
 
 
 @dataclass(slots=True)
@@ -199,7 +186,7 @@ class Engine:
         toks |= said
         return _Unit("qa", e.id, e.topic, phr,
                      frozenset(toks), frozenset(c.paragraph_id for c in e.citations),
-                     self._context(toks, [c.paragraph_id for c in e.citations]), frozenset(said), _share(phr),
+                     self._context(toks, [c.paragraph_id for c in e.citations]), frozenset(said),
                      _states_amount(e.answer), bool(_DATE.search(e.answer)))
 
     def _unit_for_fact(self, f: Fact) -> _Unit:
@@ -210,7 +197,7 @@ class Engine:
         toks |= said
         return _Unit("fact", f.id, f.topic, phr,
                      frozenset(toks), frozenset({f.citation.paragraph_id}),
-                     self._context(toks, [f.citation.paragraph_id]), frozenset(said), _share(phr),
+                     self._context(toks, [f.citation.paragraph_id]), frozenset(said),
                      _states_amount(f.text), bool(_DATE.search(f.text)))
 
     def _context(self, toks: set[str], paragraph_ids: list[str]) -> frozenset[str]:
@@ -347,12 +334,10 @@ class Engine:
             u = self._units[i]
             phrasings = u.phrasings
             utoks = u.tokens
-            share = u.share
             if exclude is not None and exclude[0] == i:
                 phrasings = [p for j, p in enumerate(u.phrasings) if j != exclude[1]]
                 utoks = frozenset().union(*phrasings, u.answer_tokens)
                 covered = sum(weights[t] for t in qwords & utoks)
-                share = _share(phrasings)
             said_only = sum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
             covered -= (1.0 - self.t.answer_weight) * said_only
             coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qwords)) / total
@@ -372,14 +357,13 @@ class Engine:
             fz = fuzz.token_sort_ratio(qtext, ptext, processor=None) / 100.0
             intent_ok = 1.0 if wanted and wanted & best_p else 0.0
             intent_miss = 1.0 if wanted and not any(wanted & p for p in phrasings) else 0.0
-            central = sum(weights[t] * min(1.0, 2 * share.get(t, 0.0)) for t in qwords) / total
             # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
             telling = [t for t in qwords if t not in utoks and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
             missing = [t for t in telling if t not in u.context]
             foreign = sum(1 for t in missing if t not in self._idf)
             sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
-                        len(telling), central)
-            score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact")))
+                        len(telling))
+            score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact"), strict=True))
             out.append(replace(sc, score=score))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
@@ -569,16 +553,6 @@ _DATE_EXPR = re.compile(r"\b(?:january|february|march|april|may|june|july|august
 def _states_amount(text: str) -> bool:
     """Whether a text states an amount; the numbers of dates ("May 20, 2026") do not count."""
     return bool(_QUANTITY.search(_DATE_EXPR.sub(" ", text)))
-
-
-def _share(phrasings: list[frozenset[str]]) -> dict[str, float]:
-    counts: dict[str, int] = {}
-    for p in phrasings:
-        for t in p:
-            if t[0] != "?":
-                counts[t] = counts.get(t, 0) + 1
-    n = max(1, len(phrasings))
-    return {t: c / n for t, c in counts.items()}
 
 
 def _confidence(s: Scored) -> float:

@@ -75,7 +75,7 @@ def head_words(tokens: list[str]) -> list[str]:
 
 def intents(tokens: list[str]) -> set[str]:
     out = {_INTENTS[t] for t in tokens if t in _INTENTS}
-    for a, b in zip(tokens, tokens[1:]):
+    for a, b in zip(tokens, tokens[1:], strict=False):
         if a == "how" and b in ("many", "much", "big", "large", "small", "far", "wide", "tall", "high", "deep",
                                 "heavy", "expensive", "costly"):
             out.add("?amount")
