@@ -150,3 +150,13 @@ def test_norway_problem_is_caught(kb_copy):
     f = kb_copy / "facts.yaml"
     edit(f, '"no."', "no")
     assert any("must be a non-empty string" in p for p in problems(kb_copy))
+
+
+def test_answers_are_at_most_three_sentences(kb_copy):
+    f = kb_copy / "qa" / "about.yaml"
+    edit(f, "The brief was written by Seho Jang.",
+         "The brief was written by Seho Jang. He is the author. The U.S. is not. Really. Truly.")
+    out = problems(kb_copy)
+    assert any("more than 3 sentences" in p and "[about-author]" in p for p in out)
+    edit(f, "He is the author. The U.S. is not. Really. Truly.", "The U.S. edition is the same.")
+    load_report(kb_copy)  # "U.S." does not end a sentence: two sentences are fine
