@@ -36,10 +36,10 @@ class Thresholds:
     clarify: float = 0.65  # minimum ranking score to offer "did you mean"
     close_margin: float = 0.15  # ... or be this much closer to one of its phrasings
     margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
-    typo_cutoff: float = 82.0  # rapidfuzz ratio a word needs to be corrected to a known word
+    typo_cutoff: float = 80.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
     broad_close: float = 0.8  # a question no phrasing is this close to, ...
-    broad_passages: int = 3  # ... matched fully in this many passages, is too broad: "did you mean"
+    broad_passages: int = 4  # ... matched fully in this many passages, is too broad: "did you mean"
     heads_required: bool = True  # "what/which X" questions need X in the winner or its passage
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
