@@ -46,6 +46,7 @@ class Thresholds:
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 30  # units scored in full after the index preselection
+    suggest: float = 0.45  # nearby questions offered on abstaining must score this much, else the starters
     # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact), fitted by
     # scripts/fit_weights.py on the knowledge base's own phrasings (leave-one-out)
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
@@ -470,7 +471,7 @@ class Engine:
                       round(min(0.5, _confidence(best)), 3), (), tuple(ids))
 
     def _abstain(self, question: str, ranked: list[Scored]) -> Answer:
-        ids = self._entry_ids([s for s in ranked if s.score >= 0.2], limit=3)
+        ids = self._entry_ids([s for s in ranked if s.score >= self.t.suggest], limit=3)
         if not ids:
             ids = self.starter_ids()[:3]
         score = ranked[0].score if ranked else 0.0
