@@ -316,3 +316,11 @@ async def test_a_failing_button_tells_the_clicker_and_logs(h, monkeypatch, caplo
     data = callback(calls).data
     assert "Something went wrong" in data["content"] and data["flags"] & EPHEMERAL
     assert any("error in component" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_watched_channel_chit_chat_gets_no_reply_but_questions_do(h):
+    assert await h.send(h.message("lol same", channel_id=WATCHED_CHANNEL_ID), expect=0) == []
+    (call,) = await h.send(h.message("what's the weather like", channel_id=WATCHED_CHANNEL_ID))
+    assert "doesn't cover that" in call.json["content"]
+    (call,) = await h.send(h.message("peng pai", channel_id=WATCHED_CHANNEL_ID))  # not a question, but answered
+    assert "Peng Pai" in call.json["embeds"][0]["description"]

@@ -40,7 +40,7 @@ anything everything someone somebody know knew      point points part
 tldr tl;dr nutshell stuff idea ideas whole ppl people bc cuz cause basically generally general exactly roughly
 approximately approx hey hi hello ok okay lol pls plz thx ty wat wht im i'm does did happened happen happening
 brief's author's paper report document's wrt re regarding concerning bot
-thanks thank thx ty helped cheers cool nice awesome perfect lol lmao bye goodbye
+thanks thank thx ty helped cheers cool nice awesome perfect lol lmao haha hahaha bye goodbye same nope yep yup
 came come comes coming gave give gives giving put puts putting use used uses using find finds found send sends
 sent keep keeps kept get gets getting make makes making take takes took taking go goes went gone show shows
 showed shown try tries tried trying seem seems seemed look looks looked think thinks thought believe believes feel
@@ -120,6 +120,17 @@ def strip_framing(text: str) -> str:
     """The question without "according to the author"-style framing (or unchanged, if that is all it is)."""
     stripped = " ".join(_FRAMING.sub(" ", text).split())
     return stripped if any(is_content(w) for w in words(stripped)) else text
+
+
+_QUESTION_START = re.compile(
+    r"^\s*(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|"
+    r"would|should|has|have|had|tell me|explain|summari[sz]e|list|describe|define)\b", re.IGNORECASE)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a chat message reads as a question (for channels where the bot is not addressed by name)."""
+    text = clean_question(text)
+    return "?" in text or bool(_QUESTION_START.match(text))
 
 
 def fold(text: str) -> str:

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from ...core import limits
 from ...core.limits import clip
+from ...core.text import looks_like_question
 from ..render import answer_reply
 from .errors import cooldown_text
 
@@ -103,6 +104,11 @@ class Ask(commands.Cog):
             if not question:
                 await message.reply(EMPTY_MENTION, mention_author=False)
                 return
+            if source == "channel" and not looks_like_question(question):
+                # In a watched channel people also chat: answer what reads as a question, or what the brief
+                # answers, and stay quiet on the rest rather than saying "the brief doesn't cover that" to "lol".
+                if not self.bot.engine.ask(question).answered:
+                    return
             wait = self.bot.cooldown.hit(message.author.id)
             if wait:
                 await message.reply(cooldown_text(wait), mention_author=False, delete_after=10)
