@@ -113,7 +113,7 @@ class Ask(commands.Cog):
             if wait:
                 await message.reply(cooldown_text(wait), mention_author=False, delete_after=10)
                 return
-            previous = self.previous_answer(message) if source == "reply" else None
+            previous = self.previous_answer(message)  # a reply to one of our answers, in a channel or a DM
             answer, qid, engine = self.bot.ask(question, follow_up_to=previous, source=source,
                                                user_id=message.author.id,
                                                guild_id=message.guild.id if message.guild
