@@ -42,6 +42,7 @@ class Thresholds:
     broad_passages: int = 4  # ... matched fully in this many passages, is too broad: "did you mean"
     heads_required: bool = True  # "what/which X" questions need X in the winner or its passage
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
+    near_miss: float = 0.6  # abstain when a listed near-miss is at least this close, and closer than any phrasing
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
@@ -64,6 +65,7 @@ class _Unit:
     answer_tokens: frozenset[str]  # words of the answer (or fact text) and its quotes
     has_quantity: bool  # the answer states a number or amount
     has_date: bool  # the answer states a date, a year or a span of time
+    near_misses: list[frozenset[str]] = field(default_factory=list)  # questions this unit must not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Scored:
     uncovered: int = 0  # question words found neither in the unit nor in the paragraphs it cites
     foreign: int = 0  # of those, words that no unit of the knowledge base contains at all
     absent: int = 0  # question words not in the unit itself (its passage not counted)
+    near_miss: float = 0.0  # closeness to the best of the unit's near-miss questions (knowledge/near_misses.yaml)
 
     def features(self, is_fact: bool) -> tuple[float, ...]:
         return (self.coverage, self.close, self.fuzzy, self.answer_cov, self.intent_ok, self.intent_miss,
@@ -118,6 +121,10 @@ class Engine:
             self._units.append(self._unit_for_entry(e))
         for f in knowledge.facts:
             self._units.append(self._unit_for_fact(f))
+        by_id = {u.id: u for u in self._units if u.kind == "qa"}
+        for entry_id, questions in knowledge.near_misses:
+            if entry_id in by_id:
+                by_id[entry_id].near_misses.extend(self._phrasing(q) for q in questions)
         n = len(self._units)
         df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
@@ -343,16 +350,8 @@ class Engine:
             covered -= (1.0 - self.t.answer_weight) * said_only
             coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qwords)) / total
             answer_cov = sum(weights[t] for t in qwords & u.answer_tokens) / total
-            close = 0.0
-            best_j = -1
-            for j, p in enumerate(phrasings):
-                inter = sum(weights[t] for t in qset & p)
-                if not inter:
-                    continue
-                denom = ptotal + sum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p)
-                d = 2 * inter / denom
-                if d > close:
-                    close, best_j = d, j
+            close, best_j = self._closest(qset, weights, ptotal, phrasings)
+            near_miss = self._closest(qset, weights, ptotal, u.near_misses)[0] if u.near_misses else 0.0
             best_p = phrasings[best_j] if best_j >= 0 else frozenset()
             ptext = " ".join(sorted(t for t in best_p if t[0] != "?"))
             fz = fuzz.token_sort_ratio(qtext, ptext, processor=None) / 100.0
@@ -363,11 +362,24 @@ class Engine:
             missing = [t for t in telling if t not in u.context]
             foreign = sum(1 for t in missing if t not in self._idf)
             sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
-                        len(telling))
+                        len(telling), near_miss)
             score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact"), strict=True))
             out.append(replace(sc, score=score))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
+
+    def _closest(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
+                 phrasings: list[frozenset[str]]) -> tuple[float, int]:
+        """The best IDF-weighted Dice between the question and one of ``phrasings``, and which one."""
+        best, best_j = 0.0, -1
+        for j, p in enumerate(phrasings):
+            inter = sum(weights[t] for t in qset & p)
+            if not inter:
+                continue
+            d = 2 * inter / (ptotal + sum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p))
+            if d > best:
+                best, best_j = d, j
+        return best, best_j
 
     # ----------------------------------------------------------------------------------------------- answering
 
@@ -398,6 +410,9 @@ class Engine:
         # A question word that the winner does not contain, nor the paragraph it cites, means the question is
         # about something else: abstain when that word is foreign to the whole knowledge base, or when two are.
         if best.foreign or best.uncovered > self.t.max_uncovered:
+            return self._abstain(question, ranked)
+        # The curator listed a question like this one as something the brief does not answer.
+        if best.near_miss >= self.t.near_miss and best.near_miss >= best.close:
             return self._abstain(question, ranked)
         # A question that many units match completely, none of them closely ("russia", "the summit"), is too
         # broad to answer: offer the likeliest readings instead.

@@ -48,6 +48,7 @@ BRIEF_FILE = "brief.yaml"
 TOPICS_FILE = "topics.yaml"
 ALIASES_FILE = "aliases.yaml"
 FACTS_FILE = "facts.yaml"
+NEAR_MISSES_FILE = "near_misses.yaml"  # optional
 QA_DIR = "qa"
 
 
@@ -302,6 +303,31 @@ def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]
     return out
 
 
+def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry]) -> list[tuple[str, tuple[str, ...]]]:
+    """Questions that sound like an entry but ask what the brief does not say: the engine abstains on them."""
+    if not _check_keys(c, doc, (), "near_misses", doc.data, {"near_misses"}):
+        return []
+    items = doc.data["near_misses"]
+    if not isinstance(items, dict):
+        c.add(doc, ("near_misses",), "near_misses", "'near_misses' must map an entry id to a list of questions")
+        return []
+    phrasings = {" ".join(q.casefold().split()): e.id for e in entries for q in e.questions}
+    known = {e.id for e in entries} | c.declared
+    out = []
+    for entry_id, questions in items.items():
+        path = ("near_misses", entry_id)
+        if entry_id not in known:
+            c.add(doc, path, str(entry_id), f"no entry with id '{entry_id}'")
+            continue
+        qs = _str_list(c, doc, path, entry_id, questions, "near misses", 1, MAX_QUESTION_CHARS)
+        for q in qs:
+            owner = phrasings.get(" ".join(q.casefold().split()))
+            if owner is not None:
+                c.add(doc, path, entry_id, f"'{q}' is also a phrasing of entry '{owner}': it cannot be both")
+        out.append((entry_id, qs))
+    return out
+
+
 def _citation(c: _Collector, doc: _Doc, path: tuple, item: str, obj: Any,
               paragraphs: dict[str, Paragraph]) -> Citation | None:
     if not _check_keys(c, doc, path, item, obj, {"paragraph", "quote"}):
@@ -447,6 +473,8 @@ def _version(files: list[Path], root: Path) -> str:
 def knowledge_files(root: Path) -> list[Path]:
     """The files that make up a knowledge folder, in load order."""
     files = [root / BRIEF_FILE, root / TOPICS_FILE, root / ALIASES_FILE, root / FACTS_FILE]
+    if (root / NEAR_MISSES_FILE).is_file():
+        files.append(root / NEAR_MISSES_FILE)
     qa = root / QA_DIR
     if qa.is_dir():
         files += sorted(p for p in qa.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -485,16 +513,21 @@ def load_report(root: str | Path) -> LoadReport:
     facts_doc = docs.get(str(root / FACTS_FILE))
     facts = _load_facts(c, facts_doc, paragraphs, topic_ids) if facts_doc else []
     entries: list[QAEntry] = []
-    for f in files[4:]:
+    for f in files:
+        if f.parent != root / QA_DIR:
+            continue
         d = docs.get(str(f))
         if d is not None:
             entries += _load_entries(c, d, paragraphs, topic_ids)
     _cross_checks(c, docs, entries, facts)
+    near_doc = docs.get(str(root / NEAR_MISSES_FILE))
+    near_misses = _load_near_misses(c, near_doc, entries) if near_doc else []
     if not entries and not c.problems:
         c.add(_rel(root / QA_DIR, root), (), "", "no Q&A entries found")
     if c.problems:
         raise KnowledgeError(c.problems)
-    knowledge = Knowledge(brief, tuple(topics), tuple(entries), tuple(facts), tuple(aliases), _version(files, root))
+    knowledge = Knowledge(brief, tuple(topics), tuple(entries), tuple(facts), tuple(aliases), _version(files, root),
+                          tuple(near_misses))
     cited = {cit.paragraph_id for e in entries for cit in e.citations} | {f.citation.paragraph_id for f in facts}
     uncited = tuple(p for p in brief.paragraphs() if p.id not in cited)
     log.info("loaded knowledge %s: %d entries, %d facts, %d paragraphs",

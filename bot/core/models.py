@@ -111,6 +111,7 @@ class Knowledge:
     facts: tuple[Fact, ...]
     aliases: tuple[tuple[str, tuple[str, ...]], ...]  # (canonical, variants)
     version: str  # short hash of the files' bytes
+    near_misses: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (entry id, questions it must not answer)
     _paragraphs: dict[str, Paragraph] = field(init=False, repr=False, compare=False)
     _entries: dict[str, QAEntry] = field(init=False, repr=False, compare=False)
     _facts: dict[str, Fact] = field(init=False, repr=False, compare=False)
