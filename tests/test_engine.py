@@ -138,3 +138,10 @@ def test_what_or_which_questions_need_their_head_word(engine):
     assert head_words(words("what does the brief say about japan")) == []
     assert engine.ask("in which city was the treaty of good-neighborliness signed").status is Status.ABSTAINED
     assert engine.ask("which article of the treaty sets its validity period").status is Status.ANSWERED
+
+
+def test_listed_near_misses_abstain_and_their_entries_still_answer(engine):
+    near = dict(engine.knowledge.near_misses)
+    assert len(near) >= 100
+    assert engine.ask("how old is wang yi").status is Status.ABSTAINED
+    assert engine.ask("Who received Putin when he arrived?").match.id == "proceedings-wang-yi"

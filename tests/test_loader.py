@@ -160,3 +160,11 @@ def test_answers_are_at_most_three_sentences(kb_copy):
     assert any("more than 3 sentences" in p and "[about-author]" in p for p in out)
     edit(f, "He is the author. The U.S. is not. Really. Truly.", "The U.S. edition is the same.")
     load_report(kb_copy)  # "U.S." does not end a sentence: two sentences are fine
+
+
+def test_near_misses_are_validated(kb_copy):
+    f = kb_copy / "near_misses.yaml"
+    f.write_text("near_misses:\n  no-such-entry: [how old is nobody]\n  about-author: [who is the author]\n")
+    out = problems(kb_copy)
+    assert any("no entry with id 'no-such-entry'" in p for p in out)
+    assert any("'who is the author' is also a phrasing of entry 'about-author'" in p for p in out)

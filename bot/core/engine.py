@@ -42,7 +42,7 @@ class Thresholds:
     broad_passages: int = 4  # ... matched fully in this many passages, is too broad: "did you mean"
     heads_required: bool = True  # "what/which X" questions need X in the winner or its passage
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
-    near_miss: float = 0.6  # abstain when a listed near-miss is at least this close, and closer than any phrasing
+    near_miss: float = 0.7  # abstain when a listed near-miss is at least this close, and closer than any phrasing
     max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
@@ -81,7 +81,7 @@ class Scored:
     uncovered: int = 0  # question words found neither in the unit nor in the paragraphs it cites
     foreign: int = 0  # of those, words that no unit of the knowledge base contains at all
     absent: int = 0  # question words not in the unit itself (its passage not counted)
-    near_miss: float = 0.0  # closeness to the best of the unit's near-miss questions (knowledge/near_misses.yaml)
+    near_miss: float = 0.7  # closeness to the best of the unit's near-miss questions (knowledge/near_misses.yaml)
 
     def features(self, is_fact: bool) -> tuple[float, ...]:
         return (self.coverage, self.close, self.fuzzy, self.answer_cov, self.intent_ok, self.intent_miss,
