@@ -15,8 +15,8 @@ def test_bench_json_shape_and_numbers():
         q = result["quality"][name]
         assert {"in_scope_correct", "oos_abstained", "overall"} <= set(q)
         assert all(0 <= q[k] <= 1 for k in ("in_scope_correct", "oos_abstained", "overall"))
-    assert result["quality"]["engine"]["overall"] > max(result["quality"]["bm25"]["overall"],
-                                                        result["quality"]["token_set"]["overall"])
+    best_baseline = max(result["quality"]["bm25"]["overall"], result["quality"]["token_set"]["overall"])
+    assert result["quality"]["engine"]["overall"] - best_baseline >= 0.30  # the project's bar: 30 points
     assert 0 < result["latency_us"]["p50"] <= result["latency_us"]["p99"]
     (scale,) = result["scale"]
     assert set(scale) >= {"phrasings", "p50_us", "p99_us", "index_ms", "rss_mb"} and scale["phrasings"] >= 3000
