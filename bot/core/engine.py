@@ -142,7 +142,6 @@ class Engine:
         self._vocab = sorted(vocab)
         self._known_stems = frozenset(stem(w) for w in vocab) | frozenset(df)
         # Autocomplete and suggestions work on each entry's canonical question.
-        self._titles = [e.title for e in knowledge.entries]
         self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
 
     # ----------------------------------------------------------------------------------------------- building
