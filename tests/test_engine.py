@@ -120,11 +120,11 @@ def test_heldout_floors_and_verbatim_citations(engine):
 
 
 def test_framing_and_shorthand_are_read_as_people_mean_them():
-    from bot.core.text import strip_framing
+    from bot.core.text import unframed_words
 
-    assert strip_framing("which strait got closed acc to the brief") == "which strait got closed"
-    assert strip_framing("what does the author expect re NK going forward") == "what re NK going forward"
-    assert strip_framing("who is the author") == "who is the author"  # nothing else to ask: kept
+    assert unframed_words("which strait got closed acc to the brief") == words("which strait got closed")
+    assert unframed_words("what does the author expect re NK going forward") == words("what re NK going forward")
+    assert unframed_words("who is the author") == words("who is the author")  # nothing else to ask: kept
     assert words("b4 the summit, abt pos2, in a nutshell") == ["before", "the", "summit", "about", "pos2", "in",
                                                              "a", "summary"]
     assert stem("timing") != stem("time")

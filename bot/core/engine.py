@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process, utils
 
 from .models import Answer, Fact, Knowledge, Match, QAEntry, Status
-from .text import clean_question, head_words, intents, is_content, stem, strip_framing, words
+from .text import clean_question, head_words, intents, is_content, stem, unframed_words, words
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class Engine:
 
     def analyse(self, question: str, exclude: tuple[int, int] | None = None) -> Analysis:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
-        raw = self._expand(words(strip_framing(cleaned)))
+        raw = self._expand(unframed_words(cleaned))
         wanted = intents(raw)
         heads = head_words(raw)
         tokens: list[str] = []

@@ -116,10 +116,11 @@ _FRAMING = re.compile(
     re.IGNORECASE)
 
 
-def strip_framing(text: str) -> str:
-    """The question without "according to the author"-style framing (or unchanged, if that is all it is)."""
-    stripped = " ".join(_FRAMING.sub(" ", text).split())
-    return stripped if any(is_content(w) for w in words(stripped)) else text
+def unframed_words(text: str) -> list[str]:
+    """The question's words without "according to the author"-style framing (all of them, if that is all
+    the question is). Tokenizes once in the usual case."""
+    toks = words(_FRAMING.sub(" ", text))
+    return toks if any(is_content(w) for w in toks) else words(text)
 
 
 _QUESTION_START = re.compile(
