@@ -344,11 +344,11 @@ class Engine:
             if exclude is not None and exclude[0] == i:
                 phrasings = [p for j, p in enumerate(u.phrasings) if j != exclude[1]]
                 utoks = frozenset().union(*phrasings, u.answer_tokens)
-                covered = sum(weights[t] for t in qwords & utoks)
-            said_only = sum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
+                covered = math.fsum(weights[t] for t in qwords & utoks)
+            said_only = math.fsum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
             covered -= (1.0 - self.t.answer_weight) * said_only
-            coverage = (covered + self.t.context_weight * sum(weights[t] for t in u.context & qwords)) / total
-            answer_cov = sum(weights[t] for t in qwords & u.answer_tokens) / total
+            coverage = (covered + self.t.context_weight * math.fsum(weights[t] for t in u.context & qwords)) / total
+            answer_cov = math.fsum(weights[t] for t in qwords & u.answer_tokens) / total
             close, best_j = self._closest(qset, weights, ptotal, phrasings)
             near_miss = self._closest(qset, weights, ptotal, u.near_misses)[0] if u.near_misses else 0.0
             best_p = phrasings[best_j] if best_j >= 0 else frozenset()
@@ -372,10 +372,10 @@ class Engine:
         """The best IDF-weighted Dice between the question and one of ``phrasings``, and which one."""
         best, best_j = 0.0, -1
         for j, p in enumerate(phrasings):
-            inter = sum(weights[t] for t in qset & p)
+            inter = math.fsum(weights[t] for t in qset & p)
             if not inter:
                 continue
-            d = 2 * inter / (ptotal + sum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p))
+            d = 2 * inter / (ptotal + math.fsum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p))
             if d > best:
                 best, best_j = d, j
         return best, best_j
@@ -491,6 +491,22 @@ class Engine:
         score = ranked[0].score if ranked else 0.0
         return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
                       Match(None, None, round(score, 4)), 0.0, (), tuple(ids))
+
+    def conflicts(self) -> list[tuple[str, str, str, str]]:
+        """Near misses that the matcher reads exactly like a curated phrasing (same words once aliases, stems and
+        word order are folded away): (near-miss entry, near miss, phrasing entry, phrasing). On such a question
+        the near miss wins and the bot abstains; ``bot check`` reports them so the curator can reword one."""
+        by_words: dict[frozenset[str], tuple[str, str]] = {}
+        for e in self.knowledge.entries:
+            for q in e.questions:
+                by_words.setdefault(self._phrasing(q), (e.id, q))
+        out = []
+        for entry_id, questions in self.knowledge.near_misses:
+            for q in questions:
+                hit = by_words.get(self._phrasing(q))
+                if hit is not None:
+                    out.append((entry_id, q, hit[0], hit[1]))
+        return out
 
     # ----------------------------------------------------------------------------------------------- browsing
 
