@@ -53,6 +53,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"  coverage: {total - len(report.uncited)}/{total} paragraphs cited", file=out)
     for p in report.uncited:
         print(f"  not cited: {p.id} ({p.ref}): {p.text[:70]}", file=out)
+    conflicts = Engine(k).conflicts()
+    if conflicts:
+        print(f"  {len(conflicts)} near misses read like a phrasing (the bot abstains on both; reword one):", file=out)
+    for nm_entry, nm, entry, phrasing in conflicts:
+        print(f"    near miss {nm!r} [{nm_entry}] ~ phrasing {phrasing!r} [{entry}]", file=out)
     return 0
 
 

@@ -27,6 +27,18 @@ def test_check_clean_exit_0_with_coverage():
     assert "is valid" in out and "coverage: 25/25 paragraphs cited" in out
 
 
+def test_check_reports_near_misses_that_read_like_a_phrasing(kb_copy):
+    code, out, _ = run("check")
+    assert "read like a phrasing" not in out  # the shipped knowledge has none
+    f = kb_copy / "near_misses.yaml"
+    # the same words as a phrasing of about-author once case, order and stems are folded: the matcher cannot tell
+    f.write_text(f.read_text().replace("  about-title:\n", "  about-title:\n    - Wrote this brief, who?\n", 1))
+    code, out, _ = run("--knowledge", str(kb_copy), "check")
+    assert code == 0
+    assert "1 near misses read like a phrasing" in out
+    assert "[about-title] ~ phrasing" in out and "[about-author]" in out
+
+
 def test_check_broken_exit_1_names_file_line_id(kb_copy):
     f = kb_copy / "qa" / "about.yaml"
     f.write_text(f.read_text().replace('quote: "Seho Jang"', 'quote: "Seho Jang wrote it"'))

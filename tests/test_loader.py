@@ -162,6 +162,15 @@ def test_answers_are_at_most_three_sentences(kb_copy):
     load_report(kb_copy)  # "U.S." does not end a sentence: two sentences are fine
 
 
+def test_duplicate_keys_are_errors_not_silently_dropped(kb_copy):
+    f = kb_copy / "near_misses.yaml"
+    text = f.read_text()
+    # a second block for an entry that already has one: plain YAML would keep only the last block
+    f.write_text(text.replace("near_misses:\n", "near_misses:\n  about-publisher: [who runs inss today]\n", 1))
+    out = problems(kb_copy)
+    assert any("duplicate key 'about-publisher' (first on line 6)" in p for p in out), out
+
+
 def test_near_misses_are_validated(kb_copy):
     f = kb_copy / "near_misses.yaml"
     f.write_text("near_misses:\n  no-such-entry: [how old is nobody]\n  about-author: [who is the author]\n")

@@ -101,17 +101,24 @@ class _Doc:
         return self._lines.get((), 1)
 
 
-def _index_lines(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
+def _index_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], dups: list[tuple[int, str, int]]) -> None:
+    """Record the line of every key and item; collect duplicate keys (line, key, first line), which plain YAML
+    loading would silently resolve by keeping the last one."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        first: dict[object, int] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else None
-            out[path + (name,)] = key.start_mark.line + 1
-            _index_lines(value, path + (name,), out)
-            out[path + (name,)] = key.start_mark.line + 1
+            line = key.start_mark.line + 1
+            if name is not None and name in first:
+                dups.append((line, str(name), first[name]))
+            first.setdefault(name, line)
+            out[path + (name,)] = line
+            _index_lines(value, path + (name,), out, dups)
+            out[path + (name,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), out)
+            _index_lines(item, path + (i,), out, dups)
 
 
 class _Collector:
@@ -161,8 +168,14 @@ class _Collector:
             self.problems.append(Problem(rel, line, "", f"not valid YAML: {problem}"))
             return None
         lines: dict[tuple, int] = {}
+        dups: list[tuple[int, str, int]] = []
         if node is not None:
-            _index_lines(node, (), lines)
+            _index_lines(node, (), lines, dups)
+        for line, name, first in dups:
+            self.problems.append(Problem(rel, line, "", f"duplicate key '{name}' (first on line {first}): "
+                                                        "YAML would silently keep only the last one"))
+        if dups:
+            return None
         return _Doc(rel, data, lines)
 
 
