@@ -145,3 +145,26 @@ def test_listed_near_misses_abstain_and_their_entries_still_answer(engine):
     assert len(near) >= 100
     assert engine.ask("how old is wang yi").status is Status.ABSTAINED
     assert engine.ask("Who received Putin when he arrived?").match.id == "proceedings-wang-yi"
+
+
+def test_numbers_written_out_or_as_ordinals_are_numbers(engine):
+    assert words("his twenty-fourth trip, the 25th visit, forty documents") == ["his", "24", "trip", "the", "25",
+                                                                                 "visit", "40", "documents"]
+    assert words("the two leaders first met") == ["the", "two", "leaders", "first", "met"]  # not quantities
+    # a question's numbers must be in the answer, however they are written
+    assert engine.ask("was this putin's twenty-fifth trip to china").match.id == "proceedings-putin-25th-trip"
+    assert engine.ask("what came out of putin's twenty-fourth trip to china").status is Status.ABSTAINED
+    assert engine.ask("when will putin make his 26th visit to china").status is Status.ABSTAINED
+
+
+def test_a_request_for_the_items_needs_an_entry_that_lists_them(engine):
+    from bot.core.text import intents
+
+    assert "?list" in intents(words("What exactly are the four guiding principles?"))
+    assert "?list" in intents(words("can you list the 40 docs they signed"))
+    assert "?list" not in intents(words("what did they name the treaty"))
+    assert "?list" not in intents(words("does the declaration set out guiding principles"))
+    # the brief counts the principles and documents but does not list them; it does list the three themes
+    assert engine.ask("What exactly are the four guiding principles in the declaration?").status is Status.ABSTAINED
+    assert engine.ask("can you list the 40 cooperation documents").status is Status.ABSTAINED
+    assert engine.ask("what are the three themes of the joint declaration").match.id == "docs-declaration-themes"

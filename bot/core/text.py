@@ -83,7 +83,19 @@ def intents(tokens: list[str]) -> set[str]:
             out.add("?length")
         elif a == "how" and b in ("old", "young"):
             out.add("?age")
+    for i, t in enumerate(tokens):
+        # a request for the items themselves: "list the documents", "name all the principles", "what are the
+        # four principles", "what exactly were the 40 documents"
+        if t in ("list", "enumerate", "itemize", "itemise") or (
+                t == "name" and (i == 0 or tokens[i - 1] in ("you", "u", "please", "pls", "to"))
+                and tokens[i + 1:i + 2] in (["the"], ["all"], ["each"], ["every"])):
+            out.add("?list")
+        elif t in ("what", "which") and _LISTED.match(" ".join(tokens[i + 1:i + 5])):
+            out.add("?list")
     return out
+
+
+_LISTED = re.compile(r"(?:exactly |precisely )?(?:are|were) (?:all )?(?:the |those |these )?(?:\d+|several|various|two|three|four|five|six|seven|eight|nine|ten)\b")
 
 
 # Chat shorthand, read as the words it stands for (language, not knowledge: the knowledge base's own
@@ -168,9 +180,40 @@ def words(text: str) -> list[str]:
     text = _THOUSANDS.sub("", text)
     text = text.translate(_QUOTES).casefold()
     text = text.replace("'s ", " ").replace("s' ", "s ")
+    text = _ORDINAL.sub(r"\1", text)
     out: list[str] = []
     for w in _WORD.findall(text):
         out.extend(SHORTHAND[w].split() if w in SHORTHAND else (w,))
+    return _numbers(out)
+
+
+# Numbers written out, read as digits so that "twenty-fourth trip" and "24th trip" are the same number (and
+# the engine's rule that a question's numbers must be in the answer applies to both). "One", "two", "first"
+# and "second" stay words: "the two leaders", "the first time" are not quantities anyone asks about.
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_TENS_ORD = {w: 10 * n for n, w in enumerate(
+    "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split(), 2)}
+_UNITS = {w: n for n, w in enumerate("one two three four five six seven eight nine".split(), 1)}
+_UNITS_ORD = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth".split(), 1)}
+_ORDINAL_WORDS = {w: n for n, w in enumerate(
+    "third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth "
+    "sixteenth seventeenth eighteenth nineteenth".split(), 3)} | _TENS_ORD
+
+
+def _numbers(toks: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        w = toks[i]
+        if w in _TENS:
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            unit = _UNITS.get(nxt) or _UNITS_ORD.get(nxt)
+            out.append(str(_TENS[w] + (unit or 0)))
+            i += 2 if unit else 1
+            continue
+        out.append(str(_ORDINAL_WORDS[w]) if w in _ORDINAL_WORDS else w)
+        i += 1
     return out
 
 
