@@ -26,6 +26,7 @@ from .core.engine import Engine
 from .core.evaluation import Item, _norm, evaluate, load_items
 from .core.loader import load_report
 from .core.models import Knowledge, QAEntry
+from .core.semantic import Encoder
 
 _SENTENCE = re.compile(r"(?<=[.!?\u201d])\s+(?=[A-Z\u201c\"])")
 
@@ -176,31 +177,39 @@ def _rss_mb(code: str) -> float:
     return round(int(out.stdout.strip().splitlines()[-1]) / 1024, 1)
 
 
-def _engine_probe(knowledge_dir: Path) -> str:
+def _engine_probe(knowledge_dir: Path, semantic: bool) -> str:
+    enc = "load_static_encoder()" if semantic else "None"
     return (f"from bot.core.loader import load_knowledge\nfrom bot.core.engine import Engine\n"
-            f"e = Engine(load_knowledge({str(knowledge_dir)!r}))\ne.ask('how long is pos2')\n")
+            f"from bot.core.semantic import load_static_encoder\n"
+            f"e = Engine(load_knowledge({str(knowledge_dir)!r}), encoder={enc})\ne.ask('how long is pos2')\n"
+            f"e.ask('who is the analyst behind this piece')\n")
 
 
-def _bot_probe(knowledge_dir: Path) -> str:
-    return (_engine_probe(knowledge_dir) + "import discord\nfrom bot.discord_app.client import BriefBot\n"
+def _bot_probe(knowledge_dir: Path, semantic: bool) -> str:
+    return (_engine_probe(knowledge_dir, semantic) + "import discord\nfrom bot.discord_app.client import BriefBot\n"
             "b = BriefBot(e, sync_on_start=False)\n")
 
 
 def run_bench(knowledge_dir: Path, labeled: Path, scales: Sequence[int] = (10_000, 100_000),
-              progress: Callable[[str], None] = lambda s: None) -> dict:
+              progress: Callable[[str], None] = lambda s: None, encoder: Encoder | None = None) -> dict:
+    """``encoder``: the semantic reading, as the bot runs it (None: the lexical rules alone)."""
     started = time.perf_counter()
     t = time.perf_counter()
     report = load_report(knowledge_dir)
     load_ms = (time.perf_counter() - t) * 1000
     knowledge = report.knowledge
     t = time.perf_counter()
-    engine = Engine(knowledge)
+    engine = Engine(knowledge, encoder=encoder)
     index_ms = (time.perf_counter() - t) * 1000
     items = [i for i in load_items(labeled) if i.split == "heldout"]
     progress("quality: engine")
     r = evaluate(engine, items)
     quality = {"engine": {"in_scope_correct": round(r.in_scope_correct, 4),
                           "oos_abstained": round(r.oos_abstained, 4), "overall": round(r.overall, 4)}}
+    if encoder is not None:  # what the semantic reading adds
+        r = evaluate(Engine(knowledge), items)
+        quality["engine_lexical"] = {"in_scope_correct": round(r.in_scope_correct, 4),
+                                     "oos_abstained": round(r.oos_abstained, 4), "overall": round(r.overall, 4)}
     progress("quality: bm25 baseline")
     try:
         quality["bm25"] = bm25_baseline(knowledge, items)
@@ -219,7 +228,7 @@ def run_bench(knowledge_dir: Path, labeled: Path, scales: Sequence[int] = (10_00
         gc.collect()
         before = _vm("VmRSS")
         t = time.perf_counter()
-        big_engine = Engine(big)
+        big_engine = Engine(big, encoder=encoder)
         build_ms = (time.perf_counter() - t) * 1000
         grown = max(0, _vm("VmRSS") - before)
         bp50, bp99 = time_questions(big_engine, questions, repeat=1)
@@ -229,7 +238,9 @@ def run_bench(knowledge_dir: Path, labeled: Path, scales: Sequence[int] = (10_00
                       "in_scope_correct": round(still, 4)})
         del big_engine, big
     progress("memory")
-    rss = {"engine": _rss_mb(_engine_probe(knowledge_dir)), "bot": _rss_mb(_bot_probe(knowledge_dir))}
+    semantic = encoder is not None
+    rss = {"engine": _rss_mb(_engine_probe(knowledge_dir, semantic)),
+           "bot": _rss_mb(_bot_probe(knowledge_dir, semantic))}
     return {
         "quality": quality,
         "latency_us": {"p50": p50, "p99": p99},
@@ -238,6 +249,7 @@ def run_bench(knowledge_dir: Path, labeled: Path, scales: Sequence[int] = (10_00
         "scale": scale,
         "rss_mb": rss,
         "questions": len(items),
+        "semantic": encoder is not None,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -245,13 +257,16 @@ def run_bench(knowledge_dir: Path, labeled: Path, scales: Sequence[int] = (10_00
 def format_bench(result: dict) -> str:
     q = result["quality"]
     lines = [f"Quality on the held-out half ({result['questions']} questions):",
-             f"  {'':10} {'in-scope correct':>17} {'out-of-scope abstained':>23} {'overall':>8}"]
-    for name in ("engine", "bm25", "token_set"):
+             f"  {'':14} {'in-scope correct':>17} {'out-of-scope abstained':>23} {'overall':>8}"]
+    for name in ("engine", "engine_lexical", "bm25", "token_set"):
+        if name not in q:
+            continue
         m = q[name]
         if "error" in m:
-            lines.append(f"  {name:10} {m['error']}")
+            lines.append(f"  {name:14} {m['error']}")
             continue
-        lines.append(f"  {name:10} {m['in_scope_correct']:>17.1%} {m['oos_abstained']:>23.1%} {m['overall']:>8.1%}")
+        label = "lexical alone" if name == "engine_lexical" else name
+        lines.append(f"  {label:14} {m['in_scope_correct']:>17.1%} {m['oos_abstained']:>23.1%} {m['overall']:>8.1%}")
     best = max((q[n]["overall"] for n in ("bm25", "token_set") if "overall" in q[n]), default=0.0)
     lines.append(f"  engine leads the better baseline by {(q['engine']['overall'] - best) * 100:.1f} points")
     lines.append(f"Speed: load + validate {result['load_ms']:.0f} ms, index {result['index_ms']:.0f} ms, "

@@ -28,6 +28,32 @@ def knowledge_dir(arg: str | None) -> Path:
     return Path(arg or os.environ.get("BRIEFBOT_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
 
 
+def _encoder(args: argparse.Namespace):
+    """The semantic reading's encoder for this command, loaded once per run (None: the lexical rules alone),
+    and the line that says which matcher is in use."""
+    from .core.semantic import SemanticDataError, load_static_encoder
+
+    cached = getattr(args, "_encoder", None)
+    if cached is not None:
+        return cached
+    flag = (os.environ.get("BRIEFBOT_SEMANTIC") or "1").strip().lower()
+    if getattr(args, "lexical", False) or flag in {"0", "false", "no", "off"}:
+        result = (None, "matching: lexical rules alone (--lexical or BRIEFBOT_SEMANTIC=0)")
+    else:
+        try:
+            enc = load_static_encoder()
+            result = (enc, f"matching: lexical rules, then the semantic reading ({enc.name})")
+        except SemanticDataError as exc:
+            result = (None, f"matching: lexical rules alone; the semantic reading is off: {exc}")
+            log.warning("%s", result[1])
+    args._encoder = result
+    return result
+
+
+def _engine(args: argparse.Namespace, knowledge) -> Engine:
+    return Engine(knowledge, encoder=_encoder(args)[0])
+
+
 def _load(args: argparse.Namespace, err: TextIO) -> LoadReport | None:
     try:
         return load_report(knowledge_dir(args.knowledge))
@@ -53,7 +79,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"  coverage: {total - len(report.uncited)}/{total} paragraphs cited", file=out)
     for p in report.uncited:
         print(f"  not cited: {p.id} ({p.ref}): {p.text[:70]}", file=out)
-    conflicts = Engine(k).conflicts()
+    engine = _engine(args, k)
+    print(f"  {_encoder(args)[1]}", file=out)
+    conflicts = engine.conflicts()
     if conflicts:
         print(f"  {len(conflicts)} near misses read like a phrasing (the bot abstains on both; reword one):", file=out)
     for nm_entry, nm, entry, phrasing in conflicts:
@@ -93,7 +121,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     report = _load(args, err)
     if report is None:
         return 1
-    engine = Engine(report.knowledge)
+    engine = _engine(args, report.knowledge)
     qlog = _cli_log(args, err)
     first = True
     for q in _questions(args, stdin):
@@ -116,7 +144,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
     report = _load(args, err)
     if report is None:
         return 1
-    engine = Engine(report.knowledge)
+    engine = _engine(args, report.knowledge)
     qlog = _cli_log(args, err)
     meta = report.knowledge.brief.meta
     print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
@@ -151,7 +179,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     if args.split != "all":
         items = [i for i in items if i.split == args.split]
-    engine = Engine(report.knowledge)
+    engine = _engine(args, report.knowledge)
     result = evaluate(engine, items)
     summary = result.summary()
     if args.json:
@@ -206,9 +234,9 @@ def _question_log(settings):
     return QuestionLog(settings.data_dir / DB_NAME, key, retention_days=settings.retention_days)
 
 
-def _engine_for(settings, err: TextIO) -> Engine | None:
+def _engine_for(args: argparse.Namespace, settings, err: TextIO) -> Engine | None:
     try:
-        return Engine(load_report(settings.knowledge_dir).knowledge)
+        return _engine(args, load_report(settings.knowledge_dir).knowledge)
     except KnowledgeError as exc:
         print(exc.summary(), file=err)
         return None
@@ -219,7 +247,7 @@ def _settings_and_engine(args: argparse.Namespace, err: TextIO, *, require_token
     settings = _discord_settings(args, err, require_token=require_token)
     if settings is None:
         return 2
-    engine = _engine_for(settings, err)
+    engine = _engine_for(args, settings, err)
     if engine is None:
         return 1
     return settings, engine
@@ -279,7 +307,7 @@ def cmd_commands(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _load(args, err)
     if report is None:
         return 1
-    print(commands_json(Engine(report.knowledge)), file=out)
+    print(commands_json(Engine(report.knowledge)), file=out)  # the commands do not depend on the matcher
     return 0
 
 
@@ -323,7 +351,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         result = run_bench(knowledge_dir(args.knowledge), Path(args.file or DEFAULT_LABELED),
-                           progress=lambda s: print(f"bench: {s}", file=err) if not args.json else None)
+                           progress=lambda s: print(f"bench: {s}", file=err) if not args.json else None,
+                           encoder=_encoder(args)[0])
     except KnowledgeError as exc:
         print(exc.summary(), file=err)
         return 1
@@ -339,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(2026), in a terminal or on Discord.")
     p.add_argument("--knowledge", help="knowledge folder (default: $BRIEFBOT_KNOWLEDGE or ./knowledge)")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    p.add_argument("--lexical", action="store_true",
+                   help="match with the lexical rules alone, without the semantic reading")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check", help="validate the knowledge base and report coverage")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")

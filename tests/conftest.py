@@ -7,6 +7,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
+from bot.core.semantic import load_static_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -19,8 +20,14 @@ def knowledge():
 
 
 @pytest.fixture(scope="session")
-def engine(knowledge):
-    return Engine(knowledge)
+def encoder():
+    """The shipped semantic reading (bot/core/data); the engine that the bot and the CLI run."""
+    return load_static_encoder()
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge, encoder):
+    return Engine(knowledge, encoder=encoder)
 
 
 @pytest.fixture

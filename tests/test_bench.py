@@ -8,10 +8,11 @@ from bot.bench import format_bench, run_bench, synthetic_knowledge, to_json
 from conftest import KNOWLEDGE, LABELED
 
 
-def test_bench_json_shape_and_numbers():
-    result = json.loads(to_json(run_bench(KNOWLEDGE, LABELED, scales=(3000,))))
+def test_bench_json_shape_and_numbers(encoder):
+    result = json.loads(to_json(run_bench(KNOWLEDGE, LABELED, scales=(3000,), encoder=encoder)))
     assert set(result) >= {"quality", "latency_us", "load_ms", "index_ms", "scale", "rss_mb"}
-    for name in ("engine", "bm25", "token_set"):
+    assert result["semantic"] is True
+    for name in ("engine", "engine_lexical", "bm25", "token_set"):
         q = result["quality"][name]
         assert {"in_scope_correct", "oos_abstained", "overall"} <= set(q)
         assert all(0 <= q[k] <= 1 for k in ("in_scope_correct", "oos_abstained", "overall"))
@@ -21,7 +22,9 @@ def test_bench_json_shape_and_numbers():
     (scale,) = result["scale"]
     assert set(scale) >= {"phrasings", "p50_us", "p99_us", "index_ms", "rss_mb"} and scale["phrasings"] >= 3000
     assert 0 < result["rss_mb"]["engine"] < result["rss_mb"]["bot"]
-    assert "engine leads the better baseline" in format_bench(result)
+    assert "engine leads the better baseline" in format_bench(result) and "lexical alone" in format_bench(result)
+    # the semantic reading only ever answers what the lexical rules abstained on
+    assert result["quality"]["engine"]["in_scope_correct"] >= result["quality"]["engine_lexical"]["in_scope_correct"]
 
 
 def test_synthetic_knowledge_keeps_real_entries_and_grows(knowledge):

@@ -14,10 +14,20 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from .models import Answer, Fact, Knowledge, Match, QAEntry, Status
-from .text import clean_question, head_words, intents, is_content, stem, unframed_words, words
+from .semantic import Encoder, SemanticIndex
+from .text import (
+    clean_question,
+    head_words,
+    intents,
+    is_content,
+    stem,
+    unframed_words,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,15 @@ class Thresholds:
     # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact), fitted by
     # scripts/fit_weights.py on the knowledge base's own phrasings (leave-one-out)
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
+    # the second reading, with the sentence-embedding model (bot/core/semantic.py), when the rules above would
+    # not answer: the unit whose phrasings the question is closest to in meaning is answered if it is this close
+    # (cosine), ...
+    semantic_answer: float = 0.73
+    semantic_coverage: float = 0.3  # ... shares this much of the question's weighted words, ...
+    semantic_uncovered: int = 6  # ... lacks at most this many of its telling words (new words are allowed), ...
+    semantic_foreign_words: int = 5  # ... has a word the knowledge base lacks only in a question this long, ...
+    # ... and is not closer in meaning to one of its near misses.
+    semantic_suggest: float = 0.5  # on abstaining, offer entries at least this close in meaning
 
 
 @dataclass(slots=True)
@@ -102,14 +121,18 @@ class Analysis:
     numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each
     intents: frozenset[str] = frozenset()  # "?why", "?when", ...: what kind of answer is wanted
     heads: frozenset[str] = frozenset()  # what a "what/which ..." question asks about ("which cities")
+    scope: frozenset[int] | None = None  # units a follow-up may be answered with (its topic), or None for all
 
 
 class Engine:
     """Matches questions against one validated Knowledge. Immutable once built; safe to share."""
 
-    def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None):
+    def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None, *,
+                 encoder: Encoder | None = None):
+        """``encoder`` turns on the semantic reading (see ``decide``); without it the lexical rules decide alone."""
         self.knowledge = knowledge
         self.t = thresholds or Thresholds()
+        self.encoder = encoder
         self._aliases = self._build_aliases(knowledge)
         # first word -> (variant, canonical) pairs, longest variant first
         self._alias_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -143,6 +166,31 @@ class Engine:
         self._known_stems = frozenset(stem(w) for w in vocab) | frozenset(df)
         # Autocomplete and suggestions work on each entry's canonical question.
         self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
+        self._semantic: SemanticIndex | None = None
+        self._semantic_near: SemanticIndex | None = None
+        if encoder is not None:
+            self._build_semantic(encoder)
+
+    def _build_semantic(self, encoder: Encoder) -> None:
+        texts: list[str] = []
+        owners: list[int] = []
+        for i, u in enumerate(self._units):
+            if u.kind == "qa":
+                e = self.knowledge.entry(u.id)
+                texts += e.questions
+                owners += [i] * len(e.questions)
+            else:
+                texts.append(self.knowledge.fact(u.id).text)
+                owners.append(i)
+        index = {u.id: i for i, u in enumerate(self._units) if u.kind == "qa"}
+        near = [(index[eid], q) for eid, qs in self.knowledge.near_misses if eid in index for q in qs]
+        self._semantic = SemanticIndex(encoder, texts, owners, len(self._units))
+        self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self._units))
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the semantic reading is on."""
+        return self._semantic is not None
 
     # ----------------------------------------------------------------------------------------------- building
 
@@ -397,9 +445,59 @@ class Engine:
             return self.decide(question, a)
         a.ranked = [s for s in a.ranked if self._units[s.unit_index].topic == prev.topic
                     and self._units[s.unit_index].id != previous_id]
+        a.scope = frozenset(i for i, u in enumerate(self._units) if u.topic == prev.topic and u.id != previous_id)
         return self.decide(question, a, answer_at=self.t.clarify)
 
     def decide(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
+        """The lexical rules first; when they would not answer and the semantic reading is on, the unit closest
+        in meaning is answered if it passes the semantic bars (``Thresholds.semantic_*``). On abstaining, the
+        suggestions are then the entries closest in meaning."""
+        answer = self._decide_lexical(question, a, answer_at)
+        # a "did you mean" stands: the question matches several passages fully, and meaning cannot pick one
+        if answer.status is not Status.ABSTAINED or self._semantic is None:
+            return answer
+        read = self._semantic_scores(question)
+        if read is None:
+            return answer
+        scores, near = read
+        if a.scope is not None:
+            outside = np.ones(len(self._units), dtype=bool)
+            outside[list(a.scope)] = False
+            scores = np.where(outside, -1.0, scores)
+        rescued = self._semantic_answer(question, a, scores, near)
+        if rescued is not None:
+            return rescued
+        return self._abstain(question, a.ranked, scores)
+
+    def _semantic_scores(self, question: str) -> tuple[np.ndarray, np.ndarray] | None:
+        text = clean_question(question[:MAX_QUESTION_CHARS])
+        if not any(ch.isalnum() for ch in text) or self._semantic is None or self._semantic_near is None:
+            return None
+        q = self.encoder.encode([text])[0]
+        return self._semantic.scores(q), self._semantic_near.scores(q)
+
+    def _semantic_answer(self, question: str, a: Analysis, scores: np.ndarray, near: np.ndarray) -> Answer | None:
+        t = self.t
+        top = int(scores.argmax())
+        sim = float(scores[top])
+        # the closest text in meaning must be a phrasing, not a question the curator listed as a near miss
+        if sim < t.semantic_answer or float(near.max(initial=-1.0)) >= sim:
+            return None
+        # the lexical reading must agree that the unit is admissible (numbers, "how many", "which X", intents)
+        # and covers enough of the question
+        s = next((s for s in a.ranked if s.unit_index == top), None)
+        if s is None or s.coverage < t.semantic_coverage or s.uncovered > t.semantic_uncovered:
+            return None
+        # a word the knowledge base has never seen is filler in a long question ("the seminar handout") but the
+        # point of a short one ("population of primorsky krai?")
+        telling = sum(1 for w in a.tokens if self._idf.get(w, self._idf_unknown) >= t.framing_idf)
+        if s.foreign and telling < t.semantic_foreign_words:
+            return None
+        if s.near_miss >= t.near_miss and s.near_miss >= s.close:
+            return None
+        return self._answer(question, self._units[top], s, confidence=round(min(1.0, sim), 3))
+
+    def _decide_lexical(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
         ranked = a.ranked
         answer_at = self.t.answer if answer_at is None else answer_at
         if not ranked:
@@ -459,21 +557,22 @@ class Engine:
                 break
         return ids
 
-    def _answer(self, question: str, unit: _Unit, s: Scored) -> Answer:
+    def _answer(self, question: str, unit: _Unit, s: Scored, confidence: float | None = None) -> Answer:
         k = self.knowledge
+        conf = _confidence(s) if confidence is None else confidence
         if unit.kind == "qa":
             e = k.entry(unit.id)
             assert e is not None
             related = tuple(r for r in e.related if k.entry(r) is not None)[:3]
             return Answer(question, Status.ANSWERED, e.answer, e.citations,
                           tuple(k.entry(r).title for r in related), Match("qa", e.id, round(s.score, 4)),
-                          _confidence(s), tuple(k.entry(r).title for r in related), related)
+                          conf, tuple(k.entry(r).title for r in related), related)
         f = k.fact(unit.id)
         assert f is not None
         nearby = self._nearby_entries(f.citation.paragraph_id, limit=3)
         return Answer(question, Status.ANSWERED, f.text, (f.citation,),
                       tuple(k.entry(i).title for i in nearby), Match("fact", f.id, round(s.score, 4)),
-                      _confidence(s), tuple(k.entry(i).title for i in nearby), tuple(nearby))
+                      conf, tuple(k.entry(i).title for i in nearby), tuple(nearby))
 
     def _nearby_entries(self, paragraph_id: str, limit: int) -> list[str]:
         return [e.id for e in self.knowledge.entries
@@ -484,8 +583,12 @@ class Engine:
         return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(best.score, 4)),
                       round(min(0.5, _confidence(best)), 3), (), tuple(ids))
 
-    def _abstain(self, question: str, ranked: list[Scored]) -> Answer:
-        ids = self._entry_ids([s for s in ranked if s.score >= self.t.suggest], limit=3)
+    def _abstain(self, question: str, ranked: list[Scored], semantic: np.ndarray | None = None) -> Answer:
+        nearby = [s for s in ranked if s.score >= self.t.suggest]
+        if semantic is not None:  # the entries closest in meaning first, then those closest in words
+            nearby = [Scored(int(i), float(semantic[i]), 0.0, 0.0, 0.0) for i in np.argsort(-semantic)[:40]
+                      if semantic[i] >= self.t.semantic_suggest] + nearby
+        ids = self._entry_ids(nearby, limit=3)
         if not ids:
             ids = self.starter_ids()[:3]
         score = ranked[0].score if ranked else 0.0

@@ -113,7 +113,7 @@ SHORTHAND = {
     "thats": "that is", "whos": "who is", "wheres": "where is", "hows": "how is", "wat": "what", "wut": "what",
     "tldr": "summary", "tl;dr": "summary", "gist": "summary", "nutshell": "summary", "overview": "summary",
     "summarize": "summary", "summarise": "summary", "summarized": "summary", "recap": "summary",
-    "takeaway": "summary", "takeaways": "summary",
+    "takeaway": "summary", "takeaways": "summary", "rn": "right now", "atm": "at the moment",
 }
 
 

@@ -136,7 +136,7 @@ class BriefBot(commands.AutoShardedBot):
         async with self._reload_lock:
             try:
                 report = await asyncio.to_thread(load_report, self.knowledge_dir)
-                engine = await asyncio.to_thread(Engine, report.knowledge, self.engine.t)
+                engine = await asyncio.to_thread(Engine, report.knowledge, self.engine.t, encoder=self.engine.encoder)
             except KnowledgeError as exc:
                 log.error("reload refused, still serving knowledge %s:\n%s", self.engine.knowledge.version,
                           exc.summary())

@@ -1,0 +1,201 @@
+"""A second, meaning-based reading of a question: static word-piece vectors distilled from a sentence model.
+
+The lexical matcher is precise but brittle with long, paraphrased questions ("Who is the analyst behind this
+piece?"). A sentence-embedding model reads those better, so the engine consults one when its lexical rules
+would not answer (see ``Engine.decide``). Running a transformer per question would cost milliseconds and a large
+dependency; instead ``scripts/distill_static.py`` ran all-MiniLM-L6-v2 (Apache-2.0) once over each of its 30,522
+word pieces and kept the output vectors, reduced to 256 dimensions and stored as int8 in
+``bot/core/data/minilm_static.npz`` (6.8 MB). A text's vector is the mean of its word pieces' vectors: tens of
+microseconds per question, NumPy only. Measured on the labeled sets this static reading did as well as the full
+model for this job (README, "How matching works").
+
+The word-piece tokenizer is BERT's (uncased), written out here; a test checks it against Hugging Face's
+``tokenizers`` on thousands of strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+VECTORS_FILE = DATA_DIR / "minilm_static.npz"
+VOCAB_FILE = DATA_DIR / "minilm_vocab.txt"
+# sha256 of the shipped table: a truncated or altered file is refused, not silently used
+VECTORS_SHA256 = "05002519aa94a37f51058fb53dacaaec7f169fe6b4b9c2d17ddf65e56cf7eb7f"
+MAX_PIECES = 256  # word pieces read per text: bounds the time for an essay pasted as a question
+_MAX_WORD_CHARS = 100  # BERT's limit: a longer "word" is one unknown piece
+_CLS, _SEP, _UNK = "[CLS]", "[SEP]", "[UNK]"
+
+
+class SemanticDataError(RuntimeError):
+    """The shipped vector table or vocabulary is missing or damaged."""
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into unit-length vectors, one row per text (tests pass small fakes)."""
+
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# ------------------------------------------------------------------------------------------------ tokenizer
+
+def _is_cjk(cp: int) -> bool:
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
+            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+def _is_punct(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def basic_words(text: str) -> list[str]:
+    """BERT's uncased normalisation and pre-tokenization: control characters dropped, CJK ideographs and
+    punctuation split off, accents stripped, lower case, split on white space."""
+    chars: list[str] = []
+    for ch in text:
+        cp = ord(ch)
+        if ch in " \t\n\r" or unicodedata.category(ch) == "Zs":
+            chars.append(" ")
+        elif cp == 0 or cp == 0xFFFD or unicodedata.category(ch).startswith("C"):
+            continue
+        elif _is_cjk(cp):
+            chars.append(f" {ch} ")
+        else:
+            chars.append(ch)
+    text = unicodedata.normalize("NFD", "".join(chars))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    out: list[str] = []
+    for chunk in text.split():
+        word = []
+        for ch in chunk:
+            if _is_punct(ch):
+                if word:
+                    out.append("".join(word))
+                    word = []
+                out.append(ch)
+            else:
+                word.append(ch)
+        if word:
+            out.append("".join(word))
+    return out
+
+
+class WordPiece:
+    """Greedy longest-match-first word pieces over a BERT vocabulary ("##" marks a piece inside a word)."""
+
+    def __init__(self, vocab: Sequence[str]):
+        self.vocab = {piece: i for i, piece in enumerate(vocab)}
+        if _UNK not in self.vocab:
+            raise SemanticDataError("the vocabulary has no [UNK] piece")
+        self.unk = self.vocab[_UNK]
+        self.special = frozenset(self.vocab[p] for p in (_CLS, _SEP) if p in self.vocab)
+
+    def ids(self, text: str, limit: int = MAX_PIECES) -> list[int]:
+        out: list[int] = []
+        for word in basic_words(text):
+            if len(out) >= limit:
+                break
+            out.extend(self._word(word))
+        return out[:limit]
+
+    def _word(self, word: str) -> list[int]:
+        if len(word) > _MAX_WORD_CHARS:
+            return [self.unk]
+        pieces: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            found = None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                found = self.vocab.get(piece)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                return [self.unk]
+            pieces.append(found)
+            start = end
+        return pieces
+
+
+# ------------------------------------------------------------------------------------------------- encoder
+
+class StaticEncoder:
+    """A text's vector: the mean of its word pieces' distilled vectors, unit length (zero for no pieces)."""
+
+    def __init__(self, vectors: np.ndarray, scale: np.ndarray, vocab: Sequence[str], name: str = "static"):
+        if vectors.ndim != 2 or len(vectors) != len(vocab) or scale.shape != (len(vocab),):
+            raise SemanticDataError(f"vector table {vectors.shape} does not match the vocabulary ({len(vocab)})")
+        self._vectors = vectors
+        self._scale = scale.astype(np.float32)
+        self.tokenizer = WordPiece(vocab)
+        self.dim = vectors.shape[1]
+        self.name = name
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for n, text in enumerate(texts):
+            ids = self.tokenizer.ids(text)
+            if not ids:
+                continue
+            rows = self._vectors[ids].astype(np.float32) * self._scale[ids, None]
+            v = rows.mean(axis=0)
+            norm = float(np.linalg.norm(v))
+            if norm > 0:
+                out[n] = v / norm
+        return out
+
+
+def load_static_encoder(vectors_file: Path = VECTORS_FILE, vocab_file: Path = VOCAB_FILE, *,
+                        sha256: str | None = "pinned") -> StaticEncoder:
+    """The shipped encoder. Raises SemanticDataError when its files are missing or not the pinned bytes
+    (``sha256``: "pinned" for VECTORS_SHA256, another digest, or None not to check)."""
+    sha256 = VECTORS_SHA256 if sha256 == "pinned" else sha256
+    try:
+        raw = vectors_file.read_bytes()
+        vocab = vocab_file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SemanticDataError(f"cannot read the semantic data: {exc}") from exc
+    if sha256 is not None:
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != sha256:
+            raise SemanticDataError(f"{vectors_file}: sha256 {digest[:12]}... is not the pinned {sha256[:12]}...")
+    try:
+        with np.load(vectors_file, allow_pickle=False) as data:
+            vectors, scale = data["vectors"], data["scale"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SemanticDataError(f"{vectors_file}: {exc}") from exc
+    return StaticEncoder(vectors, scale, vocab, name=f"all-MiniLM-L6-v2 static, {vectors.shape[1]} dims")
+
+
+class SemanticIndex:
+    """Vectors of texts that each belong to a unit (an entry or a fact); scores a question per unit by the
+    closest of its texts."""
+
+    def __init__(self, encoder: Encoder, texts: Sequence[str], owners: Sequence[int], n_units: int):
+        self.n_units = n_units
+        self._owners = np.asarray(owners, dtype=np.int64)
+        self.vectors = encoder.encode(list(texts)) if len(texts) else np.zeros((0, 1), dtype=np.float32)
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none)."""
+        out = np.full(self.n_units, -1.0, dtype=np.float32)
+        if len(self._owners):
+            np.maximum.at(out, self._owners, self.vectors @ query)
+        return out
