@@ -168,3 +168,15 @@ def test_a_request_for_the_items_needs_an_entry_that_lists_them(engine):
     assert engine.ask("What exactly are the four guiding principles in the declaration?").status is Status.ABSTAINED
     assert engine.ask("can you list the 40 cooperation documents").status is Status.ABSTAINED
     assert engine.ask("what are the three themes of the joint declaration").match.id == "docs-declaration-themes"
+
+
+def test_what_comes_after_the_brief_is_not_in_it(engine):
+    from bot.core.text import intents
+
+    assert "?next" in intents(words("when is the next xi putin summit"))
+    assert "?next" in intents(words("what will happen with pos2 next year"))
+    assert "?next" not in intents(words("the next-generation missile defense system"))
+    assert engine.ask("when is the next xi putin summit").status is Status.ABSTAINED
+    assert engine.ask("what will happen with pos2 next year").status is Status.ABSTAINED
+    assert engine.ask("When did the China-Russia summit take place?").match.id == "timing-date"
+    assert engine.ask("What's next for China-Russia relations?").status is Status.ANSWERED

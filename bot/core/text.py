@@ -84,6 +84,10 @@ def intents(tokens: list[str]) -> set[str]:
         elif a == "how" and b in ("old", "young"):
             out.add("?age")
     for i, t in enumerate(tokens):
+        # what comes after the brief: "next year", "the next xi-putin summit"
+        if t in ("next", "upcoming") and _LATER.intersection(tokens[i + 1:i + 6]):
+            out.add("?next")
+    for i, t in enumerate(tokens):
         # a request for the items themselves: "list the documents", "name all the principles", "what are the
         # four principles", "what exactly were the 40 documents"
         if t in ("list", "enumerate", "itemize", "itemise") or (
@@ -95,6 +99,8 @@ def intents(tokens: list[str]) -> set[str]:
     return out
 
 
+_LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
+                   "trips round time step steps phase stage".split())
 _LISTED = re.compile(r"(?:exactly |precisely )?(?:are|were) (?:all )?(?:the |those |these )?(?:\d+|several|various|two|three|four|five|six|seven|eight|nine|ten)\b")
 
 
