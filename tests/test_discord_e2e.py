@@ -294,16 +294,16 @@ async def test_views_disable_their_buttons_when_they_time_out(h, monkeypatch):
 
 
 async def test_a_follow_up_reply_is_read_with_the_question_it_replies_to(h):
-    assert h.bot.engine.ask("and how much gas").status.value != "answered"
-    payload = h.message("and how much gas", reply_to_bot=True)
-    payload["referenced_message"]["embeds"] = [{"type": "rich", "title": "How long is the Power of Siberia 2 pipeline?",
-                                                "description": "The brief says ... 2,600 km."}]
+    assert h.bot.engine.ask("and how long is it").status.value != "answered"  # "it" needs the context
+    payload = h.message("and how long is it", reply_to_bot=True)
+    payload["referenced_message"]["embeds"] = [{"type": "rich", "title": "How much gas could PoS2 deliver?",
+                                                "description": "The brief says ... 50 billion cubic meters."}]
     payload["referenced_message"]["components"] = [{"type": 1, "components": [
-        {"type": 2, "style": 1, "label": "Show passage", "custom_id": "bb:passage:qa:pos2-length"}]}]
+        {"type": 2, "style": 1, "label": "Show passage", "custom_id": "bb:passage:qa:pos2-capacity"}]}]
     (call,) = await h.send(payload)
     embed = call.json["embeds"][0]
-    assert "50 billion cubic meters" in embed["description"]
-    assert not any(c["custom_id"] == "bb:passage:qa:pos2-length" for row in call.json["components"]
+    assert "2,600 km" in embed["description"]
+    assert not any(c["custom_id"] == "bb:passage:qa:pos2-capacity" for row in call.json["components"]
                    for c in row["components"])
 
 

@@ -153,7 +153,7 @@ def test_numbers_written_out_or_as_ordinals_are_numbers(engine):
     assert words("the two leaders first met") == ["the", "two", "leaders", "first", "met"]  # not quantities
     # a question's numbers must be in the answer, however they are written
     assert engine.ask("was this putin's twenty-fifth trip to china").match.id == "proceedings-putin-25th-trip"
-    assert engine.ask("what came out of putin's twenty-fourth trip to china").status is Status.ABSTAINED
+    assert engine.ask("what came out of putin's twenty-second trip to china").status is Status.ABSTAINED
     assert engine.ask("when will putin make his 26th visit to china").status is Status.ABSTAINED
 
 
@@ -180,3 +180,15 @@ def test_what_comes_after_the_brief_is_not_in_it(engine):
     assert engine.ask("what will happen with pos2 next year").status is Status.ABSTAINED
     assert engine.ask("When did the China-Russia summit take place?").match.id == "timing-date"
     assert engine.ask("What's next for China-Russia relations?").status is Status.ANSWERED
+
+
+def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
+    from bot.core.text import intents
+
+    for q in ("what model are you running on", "do you think xi is a good leader", "who made you",
+              "In your opinion, is Xi personally more powerful than Putin?"):
+        assert "?you" in intents(words(q)), q
+        assert engine.ask(q).status is Status.ABSTAINED, q
+    # a polite request is not a question about the bot
+    assert "?you" not in intents(words("can you walk me through the summit program"))
+    assert engine.ask("could you tell me who wrote the brief").match.id == "about-author"

@@ -40,7 +40,7 @@ MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
 class Thresholds:
     """The decision rule's numbers; tuned on the tuning half of the labeled set (see ``bot eval``)."""
 
-    answer: float = 0.75  # minimum ranking score to answer
+    answer: float = 0.85  # minimum ranking score to answer
     coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
     answer_complete: float = 0.6  # ... when the winner contains every (non-framing) word of the question
     clarify: float = 0.65  # minimum ranking score to offer "did you mean"

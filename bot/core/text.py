@@ -83,6 +83,8 @@ def intents(tokens: list[str]) -> set[str]:
             out.add("?length")
         elif a == "how" and b in ("old", "young"):
             out.add("?age")
+    if _ABOUT_YOU.search(" ".join(tokens)):  # the bot's own opinions or make-up: never in the brief
+        out.add("?you")
     for i, t in enumerate(tokens):
         # what comes after the brief: "next year", "the next xi-putin summit"
         if t in ("next", "upcoming") and _LATER.intersection(tokens[i + 1:i + 6]):
@@ -99,6 +101,10 @@ def intents(tokens: list[str]) -> set[str]:
     return out
 
 
+_ABOUT_YOU = re.compile(
+    r"\b(?:are you|you running|in your (?:opinion|view)|your (?:own )?(?:fav|favorite|favourite|opinion|view|take|"
+    r"thoughts|model)|do you (?:personally )?(?:think|expect|believe|agree|like|reckon|feel)|"
+    r"(?:made|built|created|trained|programmed|wrote) you)\b")
 _LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
                    "trips round time step steps phase stage".split())
 _LISTED = re.compile(r"(?:exactly |precisely )?(?:are|were) (?:all )?(?:the |those |these )?(?:\d+|several|various|two|three|four|five|six|seven|eight|nine|ten)\b")
