@@ -14,7 +14,9 @@ from typing import Callable, Iterable, TextIO
 from .core.engine import Engine
 from .core.evaluation import LabeledSetError, evaluate, load_items
 from .core.loader import KnowledgeError, LoadReport, load_report
+from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
+from .core.text import looks_like_follow_up
 
 log = logging.getLogger(__name__)
 
@@ -105,15 +107,21 @@ def _cli_log(args: argparse.Namespace, err: TextIO):
     return _question_log(settings) if settings is not None else None
 
 
-def _ask_logged(engine: Engine, question: str, qlog):
-    if qlog is None:
-        return engine.ask(question)
-    from .core.store import new_question_id
-
+def _ask_logged(engine: Engine, question: str, qlog, previous: str | None = None):
+    """Answer (and log, with --log). ``previous``: the entry or fact the last answer came from, for a follow-up
+    ("and how long is it?") that the question alone does not answer."""
     started = time.perf_counter()
     answer = engine.ask(question)
-    qlog.record_question(new_question_id(), answer, source="cli", guild_id=None, channel_id=None, user_id=None,
-                         kb_version=engine.knowledge.version, elapsed_ms=(time.perf_counter() - started) * 1000)
+    if previous and answer.status is not Status.ANSWERED and looks_like_follow_up(question):
+        follow = engine.follow_up(question, previous)
+        if follow.status is Status.ANSWERED:
+            answer = follow
+    if qlog is not None:
+        from .core.store import new_question_id
+
+        qlog.record_question(new_question_id(), answer, source="cli", guild_id=None, channel_id=None, user_id=None,
+                             kb_version=engine.knowledge.version,
+                             elapsed_ms=(time.perf_counter() - started) * 1000)
     return answer
 
 
@@ -149,7 +157,9 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
     meta = report.knowledge.brief.meta
     print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
           file=out)
-    print("Type a question; 'quit' or Ctrl-D to leave.", file=out)
+    print("Type a question; 'quit' or Ctrl-D to leave. A short follow-up (\"and how long is it?\") is read "
+          "with the last answer.", file=out)
+    previous: str | None = None
     try:
         while True:
             try:
@@ -161,7 +171,10 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
                 return 0
             if not q.strip():
                 continue
-            print(answer_to_text(_ask_logged(engine, q, qlog), meta), file=out)
+            answer = _ask_logged(engine, q, qlog, previous)
+            if answer.status is Status.ANSWERED:
+                previous = answer.match.id
+            print(answer_to_text(answer, meta), file=out)
             print(file=out)
     finally:
         if qlog is not None:

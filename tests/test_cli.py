@@ -112,6 +112,23 @@ def test_chat_session():
     assert code == 0 and "Seho Jang" in out.getvalue()
 
 
+def test_chat_reads_a_short_follow_up_with_the_last_answer():
+    from bot.cli import build_parser, cmd_chat
+    from bot.core.text import looks_like_follow_up
+
+    assert looks_like_follow_up("and how long is it?") and looks_like_follow_up("what about its route")
+    assert not looks_like_follow_up("How long is the Power of Siberia 2 pipeline?")
+    prompts = iter(["how much gas could pos2 deliver", "and how long is it", "quit"])
+    out = io.StringIO()
+    code = cmd_chat(build_parser().parse_args(["chat"]), out, io.StringIO(), io.StringIO(),
+                    prompt=lambda _: next(prompts))
+    text = out.getvalue()
+    assert code == 0 and "50 billion cubic meters" in text and "2,600 km" in text
+    # without the previous answer the same words do not answer
+    code, alone, _ = run("ask", "and how long is it")
+    assert "2,600 km" not in alone
+
+
 def test_eval_prints_metrics_and_misses(tmp_path):
     f = tmp_path / "set.yaml"
     f.write_text("questions:\n"

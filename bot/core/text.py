@@ -158,6 +158,17 @@ def looks_like_question(text: str) -> bool:
     return "?" in text or bool(_QUESTION_START.match(text))
 
 
+_FOLLOW_START = re.compile(r"^\s*(?:and|also|so|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
+_PRONOUNS = frozenset("it its he him his she her they them their that this those these there".split())
+
+
+def looks_like_follow_up(text: str) -> bool:
+    """Whether a message reads as a follow-up to the previous answer: "and the capacity?", "how long is it"."""
+    text = clean_question(text)
+    toks = words(text)
+    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _PRONOUNS for t in toks))
+
+
 def fold(text: str) -> str:
     """NFKC, casefold, straight quotes, no control characters, single spaces."""
     text = unicodedata.normalize("NFKC", text)
