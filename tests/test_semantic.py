@@ -10,7 +10,10 @@ from conftest import LABELED, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core import limits
 from bot.core.engine import Engine
+from bot.core.render import answer_to_dict, answer_to_text
+from bot.discord_app.render import answer_embed
 from bot.core.evaluation import load_items
 from bot.core.models import Status
 from bot.core.semantic import (
@@ -133,6 +136,16 @@ def test_the_semantic_reading_answers_what_the_lexical_rules_would_not(knowledge
     a = engine.ask(q)
     assert a.status is Status.ANSWERED and a.match.id == "about-contact"
     assert 0.73 <= a.confidence <= 1.0 and a.citations
+    # what the bot took the question for is said back, so a reader can check the reading
+    title = engine.knowledge.entry("about-contact").title
+    assert a.read_as == title
+    assert answer_to_text(a).startswith(f"(Read as: {title})")
+    embed = answer_embed(a, engine.knowledge.brief.meta)
+    assert embed.description.startswith(f"*Read as: {title}*") and len(embed) <= limits.EMBED_TOTAL
+    assert set(answer_to_dict(a)) == {"question", "status", "answered", "answer", "citations", "suggestions",
+                                      "match", "confidence"}  # the JSON keeps exactly its documented keys
+    lexical_answer = engine.ask("How long is the Power of Siberia 2 pipeline?")
+    assert lexical_answer.read_as == "" and not answer_to_text(lexical_answer).startswith("(Read as")
 
 
 @pytest.mark.parametrize("question", [

@@ -495,7 +495,11 @@ class Engine:
             return None
         if s.near_miss >= t.near_miss and s.near_miss >= s.close:
             return None
-        return self._answer(question, self._units[top], s, confidence=round(min(1.0, sim), 3))
+        unit = self._units[top]
+        answer = self._answer(question, unit, s, confidence=round(min(1.0, sim), 3))
+        # said back to the user: a reading by meaning is the kind of match a person should be able to check
+        title = self.knowledge.entry(unit.id).title if unit.kind == "qa" else ""
+        return replace(answer, read_as=title)
 
     def _decide_lexical(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
         ranked = a.ranked

@@ -162,6 +162,7 @@ class Answer:
     confidence: float
     related: tuple[str, ...] = ()  # canonical questions of related entries (answered only)
     candidates: tuple[str, ...] = ()  # ids behind the suggestions, same order
+    read_as: str = ""  # the question the bot took this one for, when it matched by meaning (shown, to be checked)
 
     @property
     def answered(self) -> bool:

@@ -49,7 +49,8 @@ def lead_text(a: Answer) -> str:
 def answer_to_text(a: Answer, meta: BriefMeta | None = None, width: int = 100) -> str:
     """A terminal rendering: the answer, each citation (reference and quote), then suggestions."""
     wrap = lambda s, indent="": textwrap.fill(s, width, initial_indent=indent, subsequent_indent=indent)  # noqa: E731
-    out = [wrap(lead_text(a))]
+    out = [wrap(f"(Read as: {a.read_as})"), ""] if a.read_as and a.status is Status.ANSWERED else []
+    out.append(wrap(lead_text(a)))
     if a.status is Status.ANSWERED:
         for c in a.citations:
             out.append("")

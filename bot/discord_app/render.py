@@ -81,8 +81,11 @@ class TimeoutView(discord.ui.View):
 
 
 def answer_embed(answer: Answer, meta: BriefMeta) -> discord.Embed:
+    text = answer.text
+    if answer.read_as:  # matched by meaning: say what the bot took the question for, so it can be checked
+        text = f"*Read as: {safe(answer.read_as)}*\n\n{text}"
     embed = discord.Embed(title=clip(safe(answer.question) or "Answer", limits.EMBED_TITLE),
-                          description=clip(answer.text, limits.EMBED_DESCRIPTION), colour=COLOUR_ANSWER)
+                          description=clip(text, limits.EMBED_DESCRIPTION), colour=COLOUR_ANSWER)
     for c in answer.citations[: limits.EMBED_FIELDS]:
         embed.add_field(name=clip(c.ref, limits.EMBED_FIELD_NAME),
                         value=clip(f"> \u201c{c.quote}\u201d", limits.EMBED_FIELD_VALUE), inline=False)
