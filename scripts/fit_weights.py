@@ -3,7 +3,7 @@
 Each phrasing of each Q&A entry is asked as a question with that phrasing left out of the index; the entry
 it belongs to should come first. A pairwise logistic model (the right unit against each wrong candidate) over
 the engine's features gives the weights printed at the end, to paste into ``Thresholds.rank_weights``.
-Needs numpy (installed with the ``bench`` extra). Usage: python scripts/fit_weights.py [knowledge_dir]
+Usage: python scripts/fit_weights.py [knowledge_dir]
 """
 
 from __future__ import annotations
