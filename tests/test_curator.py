@@ -22,9 +22,9 @@ DAY = 86400.0
 T0 = 1_790_000_000.0  # a fixed moment, so "per day" is stable
 
 
-def q(text, status, ts=T0, qid=None, match=None):
+def q(text, status, ts=T0, qid=None, match=None, reading=None):
     return QuestionRow(qid or hash((text, ts)) & 0xFFFFFFFF, ts, "slash", 1, 2, "h", text, status,
-                       "qa" if match else None, match, 0.5, "v", 1.0)
+                       "qa" if match else None, match, 0.5, "v", 1.0, reading)
 
 
 def vote(item, helpful, ts=T0):
@@ -36,11 +36,16 @@ def test_report_groups_similar_unanswered_questions_and_advises(engine):
             q("How long is the turkstream pipeline?", "abstained", T0 + 10),
             q("how long is turkstream pipeline", "abstained", T0 + DAY),
             q("russia", "clarify", T0 + DAY),
-            q("How long is the Power of Siberia 2 pipeline?", "answered", T0 + DAY, match="pos2-length")]
+            q("How long is the Power of Siberia 2 pipeline?", "answered", T0 + DAY, match="pos2-length",
+              reading="lexical"),
+            q("how do i reach the author", "answered", T0 + DAY, match="about-contact", reading="semantic"),
+            q("How do I reach the author?", "answered", T0 + DAY + 5, match="about-contact", reading="semantic")]
     votes = [vote("pos2-length", False), vote("pos2-length", False), vote("pos2-length", True),
              vote("about-author", False)]
     r = build_report(rows, votes, engine)
-    assert r.total == 5 and r.by_status == {"answered": 1, "clarify": 1, "abstained": 3}
+    assert r.total == 7 and r.by_status == {"answered": 3, "clarify": 1, "abstained": 3}
+    # the answers found by meaning, grouped, for the curator to confirm (a phrasing) or refute (a near miss)
+    assert r.by_meaning == [("how do i reach the author", "about-contact", 2)]
     top = r.groups[0]
     assert top.count == 3 and top.statuses["abstained"] == 3
     assert "turkstream" in top.advice  # a word the knowledge base does not know
@@ -53,9 +58,11 @@ def test_report_groups_similar_unanswered_questions_and_advises(engine):
     data = r.to_dict()
     json.dumps(data)
     assert data["unanswered_groups"][0]["count"] == 3
+    assert data["answered_by_meaning"] == [{"question": "how do i reach the author", "entry": "about-contact",
+                                            "count": 2}]
     table = list(csv.reader(io.StringIO(report_csv(r))))
     assert table[0][:3] == ["section", "key", "count"]
-    assert {row[0] for row in table[1:]} == {"unanswered", "not_helpful", "per_day"}
+    assert {row[0] for row in table[1:]} == {"unanswered", "not_helpful", "per_day", "answered_by_meaning"}
 
 
 def test_report_command_reads_the_log(tmp_path, monkeypatch, engine):

@@ -97,6 +97,26 @@ def test_migrations_bring_an_old_database_up_to_date(tmp_path):
         open_database(db)
 
 
+def test_a_version_1_log_keeps_its_rows_and_gains_the_reading_column(tmp_path):
+    from bot.core.store import MIGRATIONS
+
+    db = tmp_path / "q.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    conn.execute("INSERT INTO questions VALUES (7, 1.0, 'slash', 1, 2, 'h', 'old question', 'answered', 'qa', "
+                 "'about-author', 1.0, 'v', 0.5)")
+    conn.commit()
+    conn.close()
+    with QuestionLog(db, b"k") as log:
+        record(log, 1)
+    qs, _ = rows(db)
+    assert [r.question for r in qs][0] == "old question" and qs[0].reading is None
+    assert qs[1].reading == "lexical"  # ANSWER was not matched by meaning
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()
+
+
 def test_retention_deletes_old_rows(tmp_path):
     db = tmp_path / "q.sqlite3"
     now = [time.time() - 40 * 86400]

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process, utils
 
 from .engine import Engine
 from .store import FeedbackRow, QuestionRow
+from .text import words
 
 GROUP_CUTOFF = 80.0  # token_sort_ratio at which two unanswered questions count as the same question
 
@@ -38,6 +39,7 @@ class Report:
     groups: list[Group]
     disliked: list[tuple[str, str, int, int]]  # kind, id, not helpful, helpful
     votes: int
+    by_meaning: list[tuple[str, str, int]] = field(default_factory=list)  # question, entry id, times asked
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +52,7 @@ class Report:
                 "closest_entry": g.closest_id, "closest_question": g.closest_question,
                 "closest_score": round(g.closest_score, 3), "advice": g.advice} for g in self.groups],
             "not_helpful": [{"kind": k, "id": i, "not_helpful": d, "helpful": u} for k, i, d, u in self.disliked],
+            "answered_by_meaning": [{"question": q, "entry": e, "count": n} for q, e, n in self.by_meaning],
             "votes": self.votes,
         }
 
@@ -114,8 +117,16 @@ def build_report(questions: list[QuestionRow], votes: list[FeedbackRow], engine:
     for v in votes:
         tally[(v.kind, v.item_id)][0 if not v.helpful else 1] += 1
     disliked = sorted(((k, i, d, u) for (k, i), (d, u) in tally.items() if d), key=lambda t: (-t[2], t[3]))[:limit]
+    # answers found by the semantic reading: each is worth a look, as a phrasing to add (it was right) or a near
+    # miss to add (it was not)
+    seen: dict[tuple[str, str], list] = {}
+    for r in questions:
+        if r.reading == "semantic" and r.match_id:
+            key = (" ".join(words(r.question)), r.match_id)
+            seen.setdefault(key, [r.question, r.match_id, 0])[2] += 1
+    by_meaning = sorted((tuple(v) for v in seen.values()), key=lambda t: -t[2])[:limit]
     return Report(since or 0.0, len(questions), {s: by_status.get(s, 0) for s in ("answered", "clarify", "abstained")},
-                  per_day, group_unanswered(questions, engine, limit), disliked, len(votes))
+                  per_day, group_unanswered(questions, engine, limit), disliked, len(votes), by_meaning)
 
 
 def report_text(r: Report) -> str:
@@ -132,6 +143,13 @@ def report_text(r: Report) -> str:
         if g.closest_id:
             lines.append(f"     closest entry: {g.closest_id} \u2014 {g.closest_question} (score {g.closest_score:.2f})")
         lines.append(f"     \u2192 {g.advice}")
+    lines.append("")
+    lines.append("Answered by meaning, not by words (right: add the question as a phrasing of the entry; wrong: add "
+                 "it to near_misses.yaml under the entry):")
+    if not r.by_meaning:
+        lines.append("  none")
+    for question, entry, n in r.by_meaning:
+        lines.append(f"  \u201c{question}\u201d \u00d7{n} \u2192 {entry}")
     lines.append("")
     lines.append("Answers marked not helpful:")
     if not r.disliked:
@@ -156,6 +174,8 @@ def report_csv(r: Report) -> str:
                     f"{g.closest_score:.3f}", g.advice])
     for kind, item, down, up in r.disliked:
         w.writerow(["not_helpful", f"{kind}:{item}", down, f"helpful {up}", "", "", ""])
+    for question, entry, n in r.by_meaning:
+        w.writerow(["answered_by_meaning", question, n, "", entry, "", "a phrasing if right, a near miss if wrong"])
     for day, c in r.per_day:
         for status in ("answered", "clarify", "abstained"):
             w.writerow(["per_day", day, c[status], status, "", "", ""])

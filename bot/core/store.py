@@ -62,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_item ON feedback (kind, item_id);
     """,
+    # 2: which reading answered ("lexical" | "semantic"), for the report's "answered by meaning" section
+    """
+    ALTER TABLE questions ADD COLUMN reading TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -112,6 +116,7 @@ class QuestionRow:
     score: float
     kb_version: str
     elapsed_ms: float
+    reading: str | None = None  # "lexical" | "semantic" for answered questions (None before schema 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +215,8 @@ class QuestionLog:
                         channel_id: int | None, user_id: int | None, kb_version: str, elapsed_ms: float) -> None:
         row = QuestionRow(qid, self.clock(), source, guild_id, channel_id, user_hash(self.key, user_id),
                           answer.question[:4000], answer.status.value, answer.match.kind, answer.match.id,
-                          float(answer.match.score), kb_version, round(elapsed_ms, 3))
+                          float(answer.match.score), kb_version, round(elapsed_ms, 3),
+                          None if not answer.answered else "semantic" if answer.read_as else "lexical")
         self._put(row)
 
     def record_vote(self, vote: Vote, question_id: int | None = None) -> None:
@@ -265,9 +271,10 @@ class QuestionLog:
             conn.execute("BEGIN IMMEDIATE")
             for row in batch:
                 if isinstance(row, QuestionRow):
-                    conn.execute("INSERT OR IGNORE INTO questions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+                    conn.execute("INSERT OR IGNORE INTO questions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
                         row.id, row.ts, row.source, row.guild_id, row.channel_id, row.user_hash, row.question,
-                        row.status, row.match_kind, row.match_id, row.score, row.kb_version, row.elapsed_ms))
+                        row.status, row.match_kind, row.match_id, row.score, row.kb_version, row.elapsed_ms,
+                        row.reading))
                 else:
                     conn.execute(
                         "INSERT INTO feedback (ts, question_id, kind, item_id, helpful, user_hash, guild_id, "
