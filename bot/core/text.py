@@ -103,7 +103,7 @@ def intents(tokens: list[str]) -> set[str]:
 
 _ABOUT_YOU = re.compile(
     r"\b(?:are you|you running|in your (?:opinion|view)|your (?:own )?(?:fav|favorite|favourite|opinion|view|take|"
-    r"thoughts|model)|do you (?:personally )?(?:think|expect|believe|agree|like|reckon|feel)|"
+    r"thoughts|model|name)|do you (?:personally )?(?:think|expect|believe|agree|like|reckon|feel)|"
     r"(?:made|built|created|trained|programmed|wrote) you)\b")
 _LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
                    "trips round time step steps phase stage".split())
