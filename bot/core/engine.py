@@ -493,6 +493,9 @@ class Engine:
         telling = sum(1 for w in a.tokens if self._idf.get(w, self._idf_unknown) >= t.framing_idf)
         if s.foreign and telling < t.semantic_foreign_words:
             return None
+        # at least one telling word must be in the unit itself, not only in the paragraph it cites
+        if telling and s.absent >= telling:
+            return None
         if s.near_miss >= t.near_miss and s.near_miss >= s.close:
             return None
         unit = self._units[top]
