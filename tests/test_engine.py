@@ -119,6 +119,12 @@ def test_heldout_floors_and_verbatim_citations(engine):
     assert report.oos_abstained >= HELDOUT_OOS_FLOOR, report.summary()
 
 
+def engine_words(text):
+    from bot.core.text import is_content
+
+    return [w for w in words(text) if is_content(w)]
+
+
 def test_framing_and_shorthand_are_read_as_people_mean_them():
     from bot.core.text import unframed_words
 
@@ -128,6 +134,8 @@ def test_framing_and_shorthand_are_read_as_people_mean_them():
     assert words("b4 the summit, abt pos2, in a nutshell") == ["before", "the", "summit", "about", "pos2", "in",
                                                              "a", "summary"]
     assert stem("timing") != stem("time")
+    # chat fillers are not words the brief could lack
+    assert engine_words("yo did xi sign pos2 or nah ngl") == engine_words("did xi sign pos2")
 
 
 def test_what_or_which_questions_need_their_head_word(engine):

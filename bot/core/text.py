@@ -45,6 +45,7 @@ came come comes coming gave give gives giving put puts putting use used uses usi
 sent keep keeps kept get gets getting make makes making take takes took taking go goes went gone show shows
 showed shown try tries tried trying seem seems seemed look looks looked think thinks thought believe believes feel
 feels felt specifically supposedly deliberately literally apparently exactly
+yo nah ngl tbh fr bro bruh tf wtf omg imo imho idk btw smth sth lowkey highkey kinda sorta gonna wanna gotta
 """.split())
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
