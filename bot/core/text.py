@@ -103,9 +103,8 @@ def intents(tokens: list[str]) -> set[str]:
 
 
 _ABOUT_YOU = re.compile(
-    r"\b(?:are you|you running|in your (?:opinion|view)|your (?:own )?(?:fav|favorite|favourite|opinion|view|take|"
-    r"thoughts|model|name)|do you (?:personally )?(?:think|expect|believe|agree|like|reckon|feel)|"
-    r"(?:made|built|created|trained|programmed|wrote) you)\b")
+    r"\b(?:are you|you running|how is it going|your|do you (?:personally )?(?:think|expect|believe|agree|like|"
+    r"reckon|feel)|(?:made|built|created|trained|programmed|wrote) you)\b")
 _LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
                    "trips round time step steps phase stage".split())
 _LISTED = re.compile(r"(?:exactly |precisely )?(?:are|were) (?:all )?(?:the |those |these )?(?:\d+|several|various|two|three|four|five|six|seven|eight|nine|ten)\b")
