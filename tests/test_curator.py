@@ -13,9 +13,10 @@ import discord
 from bot.cli import main
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
-from bot.core.models import Answer
+from bot.core.models import Answer, Status
 from bot.core.report import build_report, report_csv
 from bot.core.store import FeedbackRow, QuestionLog, QuestionRow
+from conftest import ROOT
 from discord_harness import Harness
 
 DAY = 86400.0
@@ -171,3 +172,21 @@ def test_answer_is_logged_with_source_and_timing(engine, tmp_path):
     assert row.kb_version == engine.knowledge.version and row.elapsed_ms >= 0
 
 
+
+
+def test_curate_from_set_proposes_phrasings_and_near_misses(engine):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("curate", ROOT / "scripts" / "curate_from_set.py")
+    curate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(curate)
+    from bot.core.evaluation import Item
+
+    missed = "flurble zorp the wibbly writer's electronic mailbox"
+    assert engine.ask(missed).status is not Status.ANSWERED
+    items = [Item(missed, True, ("front.4",), ("sohill",)),
+             Item("How long is the Power of Siberia 2 pipeline?", False),  # answered: labeled out of scope here
+             Item("who wrote the brief", True, ("front.4",), ("Jang",))]  # answered right: nothing to propose
+    result = curate.propose(engine, items)
+    assert result["phrasings"] == {"about-contact": [missed]}
+    assert result["near_misses"] == {"pos2-length": ["How long is the Power of Siberia 2 pipeline?"]}

@@ -1,0 +1,82 @@
+"""Propose knowledge-base additions from a labeled question set: the curator's loop, run on test users.
+
+For every in-scope question the bot misses, it proposes the question as a new phrasing of the entry whose answer
+the labels accept (the one closest in meaning when several do); for every out-of-scope question the bot answers
+with an entry, it proposes the question as a near miss of that entry. Nothing is written into knowledge/: the
+proposals go to a YAML file for a person to read, move or drop, and merge (context-dependent follow-ups such as
+"and who met him?" should not become phrasings). Questions answered with a fact, or with "did you mean", are
+listed as notes only.
+
+    python scripts/curate_from_set.py tests/data/dev_casual.yaml [more sets ...] --out proposals.yaml
+
+A set used this way stops being an independent measurement: keep some sets, and the held-out half, out of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core.engine import Engine  # noqa: E402
+from bot.core.evaluation import judge, load_items  # noqa: E402
+from bot.core.loader import load_knowledge  # noqa: E402
+from bot.core.models import Status  # noqa: E402
+from bot.core.semantic import load_static_encoder  # noqa: E402
+
+
+def propose(engine: Engine, items) -> dict:
+    k = engine.knowledge
+    index = {engine.unit_id(i): i for i in range(len(k.entries))}  # entries come first among the units
+    phrasings: dict[str, list[str]] = {}
+    near: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for it in items:
+        a = engine.ask(it.q)
+        if it.in_scope:
+            if judge(it, a)[0]:
+                continue
+            good = [e.id for e in k.entries if judge(it, engine.answer_entry(e.id, it.q))[0]]
+            if not good:
+                notes.append(f"no entry answers: {it.q}")
+                continue
+            read = engine._semantic_scores(it.q) if engine.semantic else None
+            best = max(good, key=lambda g: float(read[0][index[g]]) if read else 0.0)
+            phrasings.setdefault(best, []).append(it.q)
+        elif a.status is Status.ANSWERED:
+            if a.match.kind == "qa":
+                near.setdefault(a.match.id, []).append(it.q)
+            else:
+                notes.append(f"answered with fact {a.match.id}: {it.q}")
+        elif a.status is Status.CLARIFY:
+            notes.append(f"'did you mean' instead of abstaining: {it.q}")
+    return {"phrasings": phrasings, "near_misses": near, "notes": notes}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sets", nargs="+", help="labeled sets (the format of tests/data/questions.yaml)")
+    ap.add_argument("--knowledge", default=str(ROOT / "knowledge"))
+    ap.add_argument("--out", default="-", help="where to write the proposals (default: standard output)")
+    args = ap.parse_args()
+    engine = Engine(load_knowledge(args.knowledge), encoder=load_static_encoder())
+    items = [i for f in args.sets for i in load_items(f)]
+    result = propose(engine, items)
+    text = yaml.safe_dump(result, allow_unicode=True, sort_keys=True, width=110)
+    if args.out == "-":
+        print(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+    print(f"{sum(map(len, result['phrasings'].values()))} phrasings, "
+          f"{sum(map(len, result['near_misses'].values()))} near misses, {len(result['notes'])} notes",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
