@@ -200,3 +200,18 @@ def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
     # a polite request is not a question about the bot
     assert "?you" not in intents(words("can you walk me through the summit program"))
     assert engine.ask("could you tell me who wrote the brief").match.id == "about-author"
+
+
+def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
+    from bot.core.engine import Engine, _question_sentences
+
+    assert _question_sentences("Prepping for a debate tonight. How long is Power of Siberia 2?") == \
+        "How long is Power of Siberia 2?"
+    assert _question_sentences("How long is PoS2?") == ""  # nothing to strip
+    assert _question_sentences("What did the U.S. do? Thanks!") == "What did the U.S. do?"  # "U.S." ends nothing
+    assert _question_sentences("The GTI came up in my reading. When was it founded?") == ""  # "it" points back
+    q = ("Our study group keeps arguing about this and someone brought up a podcast. "
+         "How long would the Power of Siberia 2 pipeline be?")
+    a = engine.ask(q)
+    assert a.status is Status.ANSWERED and a.match.id == "pos2-length" and a.question == q
+    assert Engine(knowledge).ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED

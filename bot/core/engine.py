@@ -431,10 +431,21 @@ class Engine:
     # ----------------------------------------------------------------------------------------------- answering
 
     def ask(self, question: str) -> Answer:
-        """Answer one question. Never raises on any string input."""
+        """Answer one question. Never raises on any string input.
+
+        A message with a preamble ("I'm writing a piece for our newsletter. Did Xi sign off on PoS2?") is read
+        whole first; if that does not answer it, its question sentences alone are read."""
         if not isinstance(question, str):
             question = str(question)
-        return self.decide(question, self.analyse(question))
+        answer = self.decide(question, self.analyse(question))
+        if answer.status is Status.ANSWERED:
+            return answer
+        asked = _question_sentences(question[:MAX_QUESTION_CHARS])
+        if asked:
+            focused = self.decide(asked, self.analyse(asked))
+            if focused.status is Status.ANSWERED:
+                return replace(focused, question=question)
+        return answer
 
     def follow_up(self, question: str, previous_id: str) -> Answer:
         """Answer a follow-up to the answer of ``previous_id`` ("and the capacity?"): the same question, read
@@ -694,6 +705,23 @@ _DATE_EXPR = re.compile(r"\b(?:january|february|march|april|may|june|july|august
 def _states_amount(text: str) -> bool:
     """Whether a text states an amount; the numbers of dates ("May 20, 2026") do not count."""
     return bool(_QUANTITY.search(_DATE_EXPR.sub(" ", text)))
+
+
+_POINTING = frozenset("it its he him his she her they them their this that these those there".split())
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n+")
+
+
+def _question_sentences(text: str) -> str:
+    """The sentences of a multi-sentence message that ask something ("...?"), or "" when there is no preamble."""
+    sentences = [x.strip() for x in _SENTENCE_END.split(text) if x.strip()]
+    if len(sentences) < 2:
+        return ""
+    asked = [x for x in sentences if x.endswith("?")]
+    if not asked or len(asked) == len(sentences):
+        return ""
+    focus = " ".join(asked)
+    # "When was it founded?" needs the sentence before it: a question that points back is not read alone
+    return "" if any(w in _POINTING for w in words(focus)) else focus
 
 
 def _confidence(s: Scored) -> float:

@@ -88,7 +88,7 @@ def intents(tokens: list[str]) -> set[str]:
         out.add("?you")
     for i, t in enumerate(tokens):
         # what comes after the brief: "next year", "the next xi-putin summit"
-        if t in ("next", "upcoming") and _LATER.intersection(tokens[i + 1:i + 6]):
+        if t in ("next", "upcoming") and (_LATER.intersection(tokens[i + 1:i + 6]) or i == len(tokens) - 1):
             out.add("?next")
     for i, t in enumerate(tokens):
         # a request for the items themselves: "list the documents", "name all the principles", "what are the
