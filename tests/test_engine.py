@@ -215,3 +215,10 @@ def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
     a = engine.ask(q)
     assert a.status is Status.ANSWERED and a.match.id == "pos2-length" and a.question == q
     assert Engine(knowledge).ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED
+
+
+def test_a_question_about_money_needs_an_entry_that_talks_about_money(engine):
+    # the brief gives Power of Siberia 2's length and capacity, not its cost
+    assert engine.ask("how much would pos2 cost").status is Status.ABSTAINED
+    assert engine.ask("How much will building Power of Siberia 2 cost in total?").status is Status.ABSTAINED
+    assert engine.ask("what price is china asking for pos2 gas").status is Status.ANSWERED

@@ -331,6 +331,9 @@ class Engine:
             return False
         if a.wants_quantity and not u.has_quantity:
             return False
+        # a question about money ("how much would it cost") needs a unit that talks about money
+        if _MONEY.intersection(a.tokens) and not _MONEY & u.tokens:
+            return False
         if a.wants_date and not u.has_date:
             return False
         # "who / when / where / how many / how long / how old" questions need a unit that is asked that way,
@@ -707,6 +710,9 @@ def _states_amount(text: str) -> bool:
     return bool(_QUANTITY.search(_DATE_EXPR.sub(" ", text)))
 
 
+_MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced pricing dollar dollars usd budget fee fees "
+                   "investment invest invested worth paid pay pays expensive cheap cheaper money funding "
+                   "funded".split())
 _POINTING = frozenset("it its he him his she her they them their this that these those there".split())
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n+")
 
