@@ -134,8 +134,9 @@ def test_framing_and_shorthand_are_read_as_people_mean_them():
     assert words("b4 the summit, abt pos2, in a nutshell") == ["before", "the", "summit", "about", "pos2", "in",
                                                              "a", "summary"]
     assert stem("timing") != stem("time")
-    # chat fillers are not words the brief could lack
+    # chat fillers, politeness in other languages and words in other scripts are not words the brief could lack
     assert engine_words("yo did xi sign pos2 or nah ngl") == engine_words("did xi sign pos2")
+    assert engine_words("请问, did xi sign pos2, пожалуйста, por favor?") == engine_words("did xi sign pos2")
 
 
 def test_what_or_which_questions_need_their_head_word(engine):

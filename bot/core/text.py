@@ -46,6 +46,7 @@ sent keep keeps kept get gets getting make makes making take takes took taking g
 showed shown try tries tried trying seem seems seemed look looks looked think thinks thought believe believes feel
 feels felt specifically supposedly deliberately literally apparently exactly
 yo nah ngl tbh fr bro bruh tf wtf omg imo imho idk btw smth sth lowkey highkey kinda sorta gonna wanna gotta
+kindly por favor bitte danke gracias merci
 """.split())
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
@@ -250,4 +251,7 @@ def stem(word: str) -> str:
 
 
 def is_content(word: str) -> bool:
-    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+    """A word that can say what a question is about. The brief is in English: a word in another script
+    ("пожалуйста", "请问", a gloss in brackets) is not one the brief could contain, so it is set aside."""
+    return (word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+            and any("a" <= c <= "z" or "0" <= c <= "9" for c in word))
