@@ -223,3 +223,16 @@ def test_a_question_about_money_needs_an_entry_that_talks_about_money(engine):
     assert engine.ask("how much would pos2 cost").status is Status.ABSTAINED
     assert engine.ask("How much will building Power of Siberia 2 cost in total?").status is Status.ABSTAINED
     assert engine.ask("what price is china asking for pos2 gas").status is Status.ANSWERED
+
+
+@pytest.mark.parametrize("path", sorted((LABELED.parent).glob("*.yaml")), ids=lambda p: p.name)
+def test_every_labeled_set_is_well_formed(path, knowledge):
+    if path.name == "questions.yaml" or path.name.startswith("dev"):
+        items = load_items(path)
+        paragraphs = {p.id for p in knowledge.brief.paragraphs()}
+        assert len(items) >= 150 and sum(not i.in_scope for i in items) >= 70
+        assert len({i.q for i in items}) == len(items)  # no question twice
+        for i in items:
+            if i.in_scope:
+                assert i.must_contain or i.entry, i.q
+                assert set(i.paragraphs) <= paragraphs, (i.q, i.paragraphs)
