@@ -236,3 +236,10 @@ def test_every_labeled_set_is_well_formed(path, knowledge):
             if i.in_scope:
                 assert i.must_contain or i.entry, i.q
                 assert set(i.paragraphs) <= paragraphs, (i.q, i.paragraphs)
+
+
+def test_a_question_about_a_reaction_needs_an_entry_that_reports_one(engine):
+    assert engine.ask("How did Tokyo respond to being accused of reviving militarism?").status is Status.ABSTAINED
+    assert engine.ask("how did china and russia react to us nuclear sharing").match.id == "nea-nuclear-sharing"
+    # "responsible" is not a reaction
+    assert engine.analyse("who do they hold responsible for the tensions").wants_reaction is False

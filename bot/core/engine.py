@@ -122,6 +122,7 @@ class Analysis:
     intents: frozenset[str] = frozenset()  # "?why", "?when", ...: what kind of answer is wanted
     heads: frozenset[str] = frozenset()  # what a "what/which ..." question asks about ("which cities")
     scope: frozenset[int] | None = None  # units a follow-up may be answered with (its topic), or None for all
+    wants_reaction: bool = False  # "how did X react / respond", "X's response"
 
 
 class Engine:
@@ -314,6 +315,7 @@ class Engine:
                      wants_date=bool(_WANTS_DATE.search(folded)),
                      numbers=frozenset(t for t in uniq if t.isdigit()))
         a.intents = frozenset(wanted)
+        a.wants_reaction = bool(_WANTS_REACTION.search(folded))
         a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
         a.ranked = [s for s in self._rank(uniq, a.intents, exclude) if self._admissible(a, self._units[s.unit_index])]
         return a
@@ -333,6 +335,9 @@ class Engine:
             return False
         # a question about money ("how much would it cost") needs a unit that talks about money
         if _MONEY.intersection(a.tokens) and not _MONEY & u.tokens:
+            return False
+        # "how did Tokyo respond": a reaction needs a unit that reports one
+        if a.wants_reaction and not _REACTION & u.tokens:
             return False
         if a.wants_date and not u.has_date:
             return False
@@ -713,6 +718,9 @@ def _states_amount(text: str) -> bool:
 _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced pricing dollar dollars usd budget fee fees "
                    "investment invest invested worth paid pay pays expensive cheap cheaper money funding "
                    "funded".split())
+_REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
+                      "replied welcomed condemned protested".split())
+_WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|replied)\b")
 _POINTING = frozenset("it its he him his she her they them their this that these those there".split())
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n+")
 
