@@ -88,6 +88,13 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"  {len(conflicts)} near misses read like a phrasing (the bot abstains on both; reword one):", file=out)
     for nm_entry, nm, entry, phrasing in conflicts:
         print(f"    near miss {nm!r} [{nm_entry}] ~ phrasing {phrasing!r} [{entry}]", file=out)
+    if args.phrasings:
+        astray = engine.self_check()
+        total = sum(len(e.questions) for e in k.entries)
+        print(f"  phrasings answered with their own entry: {total - len(astray)}/{total}", file=out)
+        for entry, phrasing, status, other in astray:
+            got = f"answered with {other}" if status == "answered" else status
+            print(f"    [{entry}] {phrasing!r}: {got}", file=out)
     return 0
 
 
@@ -384,7 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lexical", action="store_true",
                    help="match with the lexical rules alone, without the semantic reading")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("check", help="validate the knowledge base and report coverage")
+    ck = sub.add_parser("check", help="validate the knowledge base and report coverage")
+    ck.add_argument("--phrasings", action="store_true",
+                    help="also ask every phrasing and list those not answered with their own entry (a few seconds)")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")

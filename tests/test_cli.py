@@ -179,3 +179,14 @@ def test_module_entry_point_and_exit_code():
     p = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "who wrote the brief"], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and json.loads(p.stdout)["answered"] is True
+
+
+def test_check_phrasings_lists_those_not_answered_with_their_own_entry(kb_copy):
+    code, out, _ = run("check")
+    assert "answered with their own entry" not in out  # only on request: it asks every phrasing
+    # a near miss that reads like one of the entry's own phrasings stops the bot answering it
+    f = kb_copy / "near_misses.yaml"
+    f.write_text(f.read_text().replace("  about-title:\n", "  about-title:\n    - Title of the brief, what is it?\n", 1))
+    code, out, _ = run("--knowledge", str(kb_copy), "check", "--phrasings")
+    assert code == 0 and "phrasings answered with their own entry:" in out
+    assert "[about-title] 'What is the title of the brief?': abstained" in out

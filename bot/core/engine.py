@@ -621,6 +621,18 @@ class Engine:
         return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
                       Match(None, None, round(score, 4)), 0.0, (), tuple(ids))
 
+    def self_check(self) -> list[tuple[str, str, str, str | None]]:
+        """Phrasings that the bot does not answer with their own entry: (entry, phrasing, outcome, entry it
+        answered with or None). A "did you mean" on a broad phrasing can be fine; an abstention or another
+        entry means a near miss, a sibling or a rule is in the way: the curator's to look at."""
+        out = []
+        for e in self.knowledge.entries:
+            for q in e.questions:
+                a = self.ask(q)
+                if a.status is not Status.ANSWERED or a.match.id != e.id:
+                    out.append((e.id, q, a.status.value, a.match.id))
+        return out
+
     def conflicts(self) -> list[tuple[str, str, str, str]]:
         """Near misses that the matcher reads exactly like a curated phrasing (same words once aliases, stems and
         word order are folded away): (near-miss entry, near miss, phrasing entry, phrasing). On such a question
