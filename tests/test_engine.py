@@ -204,7 +204,8 @@ def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
 
 
 def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
-    from bot.core.engine import Engine, _question_sentences
+    from bot.core.engine import Engine
+    from bot.core.text import question_sentences as _question_sentences
 
     assert _question_sentences("Prepping for a debate tonight. How long is Power of Siberia 2?") == \
         "How long is Power of Siberia 2?"

@@ -24,6 +24,7 @@ from .text import (
     head_words,
     intents,
     is_content,
+    question_sentences,
     stem,
     unframed_words,
     words,
@@ -448,7 +449,7 @@ class Engine:
         answer = self.decide(question, self.analyse(question))
         if answer.status is Status.ANSWERED:
             return answer
-        asked = _question_sentences(question[:MAX_QUESTION_CHARS])
+        asked = question_sentences(question[:MAX_QUESTION_CHARS])
         if asked:
             focused = self.decide(asked, self.analyse(asked))
             if focused.status is Status.ANSWERED:
@@ -733,21 +734,6 @@ _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced prici
 _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
                       "replied welcomed condemned protested".split())
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|replied)\b")
-_POINTING = frozenset("it its he him his she her they them their this that these those there".split())
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n+")
-
-
-def _question_sentences(text: str) -> str:
-    """The sentences of a multi-sentence message that ask something ("...?"), or "" when there is no preamble."""
-    sentences = [x.strip() for x in _SENTENCE_END.split(text) if x.strip()]
-    if len(sentences) < 2:
-        return ""
-    asked = [x for x in sentences if x.endswith("?")]
-    if not asked or len(asked) == len(sentences):
-        return ""
-    focus = " ".join(asked)
-    # "When was it founded?" needs the sentence before it: a question that points back is not read alone
-    return "" if any(w in _POINTING for w in words(focus)) else focus
 
 
 def _confidence(s: Scored) -> float:

@@ -27,7 +27,7 @@ from .models import (
     Section,
     Topic,
 )
-from .text import normalise_for_quote
+from .text import normalise_for_quote, sentences
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ MIN_PHRASINGS = 5
 # The safe loader only (what yaml.safe_load uses), in its C build when PyYAML has one: it is ~10x faster.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ANSWER_SENTENCES = 3
-# A sentence ends at . ! or ? (maybe closing a quote) before a capital; "U.S." and initials do not end one.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!U\.S)[.!?][\"\u201d)]?\s+(?=[A-Z\u201c\"(])")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 BRIEF_FILE = "brief.yaml"
@@ -385,7 +383,7 @@ def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], to
         questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
                               MIN_PHRASINGS, MAX_QUESTION_CHARS)
         answer = _str(c, doc, path + ("answer",), label, e["answer"], "answer", MAX_ANSWER_CHARS)
-        if answer and len(_SENTENCE_END.split(answer)) > MAX_ANSWER_SENTENCES:
+        if answer and len(sentences(answer)) > MAX_ANSWER_SENTENCES:
             c.add(doc, path + ("answer",), label, f"the answer has more than {MAX_ANSWER_SENTENCES} sentences")
         cits = []
         if not isinstance(e["citations"], list) or not e["citations"]:

@@ -160,14 +160,34 @@ def looks_like_question(text: str) -> bool:
 
 
 _FOLLOW_START = re.compile(r"^\s*(?:and|also|so|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
-_PRONOUNS = frozenset("it its he him his she her they them their that this those these there".split())
+# Words that point back at something said before: a sentence with one does not stand on its own.
+_POINTING = frozenset("it its he him his she her they them their that this those these there".split())
+# A sentence ends at . ! or ? (maybe closing a quote) before a capital, or at a line break; "U.S." and initials
+# do not end one.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text, each with its closing punctuation."""
+    return [x.strip() for x in _SENTENCE_END.split(text) if x.strip()]
 
 
 def looks_like_follow_up(text: str) -> bool:
     """Whether a message reads as a follow-up to the previous answer: "and the capacity?", "how long is it"."""
     text = clean_question(text)
     toks = words(text)
-    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _PRONOUNS for t in toks))
+    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _POINTING for t in toks))
+
+
+def question_sentences(text: str) -> str:
+    """The sentences of a multi-sentence message that ask something ("...?"), or "" when there is no preamble."""
+    parts = sentences(text)
+    asked = [x for x in parts if x.endswith("?")]
+    if len(parts) < 2 or not asked or len(asked) == len(parts):
+        return ""
+    focus = " ".join(asked)
+    # "When was it founded?" needs the sentence before it: a question that points back is not read alone
+    return "" if any(w in _POINTING for w in words(focus)) else focus
 
 
 def fold(text: str) -> str:
