@@ -12,6 +12,7 @@ import heapq
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -542,7 +543,7 @@ class Engine:
         # broad to answer: offer the likeliest readings instead.
         full = {self._units[s.unit_index].paragraphs for s in ranked[:10] if s.coverage >= 0.99}
         if best.close < self.t.broad_close and len(full) >= self.t.broad_passages:  # matched fully all over
-            ids = self._entry_ids(ranked, limit=3)
+            ids = self._entry_ids((s.unit_index for s in ranked), limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
         # The runner-up that matters is one of the same kind that cites other paragraphs: two entries drawn from
@@ -562,20 +563,20 @@ class Engine:
             close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage
                      and not s.uncovered
                      and (s is best or not (self._units[s.unit_index].paragraphs & unit.paragraphs))]
-            ids = self._entry_ids(close, limit=3)
+            ids = self._entry_ids((s.unit_index for s in close), limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
             if best.score >= answer_at:
                 return self._answer(question, unit, best)
         return self._abstain(question, ranked)
 
-    def _entry_ids(self, scored: list[Scored], limit: int) -> list[str]:
-        """Distinct Q&A entries behind a ranked list, one per passage: two entries citing the same paragraph
+    def _entry_ids(self, units: Iterable[int], limit: int) -> list[str]:
+        """Distinct Q&A entries among ranked unit indices, one per passage: two entries citing the same paragraph
         would be two wordings of one suggestion."""
         ids: list[str] = []
         seen: set[str] = set()
-        for s in scored:
-            u = self._units[s.unit_index]
+        for i in units:
+            u = self._units[i]
             if u.kind != "qa" or u.id in ids or u.paragraphs & seen:
                 continue
             ids.append(u.id)
@@ -611,10 +612,9 @@ class Engine:
                       round(min(0.5, _confidence(best)), 3), (), tuple(ids))
 
     def _abstain(self, question: str, ranked: list[Scored], semantic: np.ndarray | None = None) -> Answer:
-        nearby = [s for s in ranked if s.score >= self.t.suggest]
+        nearby = [s.unit_index for s in ranked if s.score >= self.t.suggest]
         if semantic is not None:  # the entries closest in meaning first, then those closest in words
-            nearby = [Scored(int(i), float(semantic[i]), 0.0, 0.0, 0.0) for i in np.argsort(-semantic)[:40]
-                      if semantic[i] >= self.t.semantic_suggest] + nearby
+            nearby = [int(i) for i in np.argsort(-semantic)[:40] if semantic[i] >= self.t.semantic_suggest] + nearby
         ids = self._entry_ids(nearby, limit=3)
         if not ids:
             ids = self.starter_ids()[:3]

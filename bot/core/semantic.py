@@ -16,6 +16,7 @@ The word-piece tokenizer is BERT's (uncased), written out here; a test checks it
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import unicodedata
 from collections.abc import Sequence
@@ -162,22 +163,19 @@ class StaticEncoder:
         return out
 
 
-def load_static_encoder(vectors_file: Path = VECTORS_FILE, vocab_file: Path = VOCAB_FILE, *,
-                        sha256: str | None = "pinned") -> StaticEncoder:
+def load_static_encoder(vectors_file: Path = VECTORS_FILE, vocab_file: Path = VOCAB_FILE) -> StaticEncoder:
     """The shipped encoder. Raises SemanticDataError when its files are missing or not the pinned bytes
-    (``sha256``: "pinned" for VECTORS_SHA256, another digest, or None not to check)."""
-    sha256 = VECTORS_SHA256 if sha256 == "pinned" else sha256
+    (VECTORS_SHA256). The table is read once: the bytes that are checked are the bytes that are loaded."""
     try:
         raw = vectors_file.read_bytes()
         vocab = vocab_file.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SemanticDataError(f"cannot read the semantic data: {exc}") from exc
-    if sha256 is not None:
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != sha256:
-            raise SemanticDataError(f"{vectors_file}: sha256 {digest[:12]}... is not the pinned {sha256[:12]}...")
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != VECTORS_SHA256:
+        raise SemanticDataError(f"{vectors_file}: sha256 {digest[:12]}... is not the pinned {VECTORS_SHA256[:12]}...")
     try:
-        with np.load(vectors_file, allow_pickle=False) as data:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             vectors, scale = data["vectors"], data["scale"]
     except (OSError, ValueError, KeyError) as exc:
         raise SemanticDataError(f"{vectors_file}: {exc}") from exc
