@@ -32,7 +32,6 @@ from bot.core.semantic import load_static_encoder  # noqa: E402
 
 def propose(engine: Engine, items) -> dict:
     k = engine.knowledge
-    index = {engine.unit_id(i): i for i in range(len(k.entries))}  # entries come first among the units
     phrasings: dict[str, list[str]] = {}
     near: dict[str, list[str]] = {}
     notes: list[str] = []
@@ -45,8 +44,8 @@ def propose(engine: Engine, items) -> dict:
             if not good:
                 notes.append(f"no entry answers: {it.q}")
                 continue
-            read = engine._semantic_scores(it.q) if engine.semantic else None
-            best = max(good, key=lambda g: float(read[0][index[g]]) if read else 0.0)
+            closeness = engine.closeness_by_meaning(it.q)
+            best = max(good, key=lambda g: closeness.get(g, 0.0))
             phrasings.setdefault(best, []).append(it.q)
         elif a.status is Status.ANSWERED:
             if a.match.kind == "qa":

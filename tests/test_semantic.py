@@ -133,6 +133,9 @@ def test_the_semantic_reading_answers_what_the_lexical_rules_would_not(knowledge
     lexical = Engine(knowledge)
     q = "how do i reach the author if i have a question for him"
     assert lexical.ask(q).status is Status.ABSTAINED
+    assert lexical.closeness_by_meaning(q) == {}
+    closeness = engine.closeness_by_meaning(q)
+    assert len(closeness) == len(knowledge.entries) and max(closeness, key=closeness.get) == "about-contact"
     a = engine.ask(q)
     assert a.status is Status.ANSWERED and a.match.id == "about-contact"
     assert 0.73 <= a.confidence <= 1.0 and a.citations

@@ -497,6 +497,14 @@ class Engine:
         q = self.encoder.encode([text])[0]
         return self._semantic.scores(q), self._semantic_near.scores(q)
 
+    def closeness_by_meaning(self, question: str) -> dict[str, float]:
+        """Each Q&A entry's closeness in meaning to ``question`` (cosine with its closest phrasing); empty when
+        the semantic reading is off. For tools such as scripts/curate_from_set.py."""
+        read = self._semantic_scores(question)
+        if read is None:
+            return {}
+        return {u.id: float(read[0][i]) for i, u in enumerate(self._units) if u.kind == "qa"}
+
     def _semantic_answer(self, question: str, a: Analysis, scores: np.ndarray, near: np.ndarray) -> Answer | None:
         t = self.t
         top = int(scores.argmax())
