@@ -433,25 +433,14 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
     if args.command is None:
         parser.print_help(out)
         return 0
+    reads_stdin = {"ask": cmd_ask, "chat": cmd_chat}
+    commands = {"check": cmd_check, "eval": cmd_eval, "bench": cmd_bench, "run": cmd_run, "report": cmd_report,
+                "sync": cmd_sync, "commands": cmd_commands}
     try:
-        if args.command == "check":
-            return cmd_check(args, out, err)
-        if args.command == "ask":
-            return cmd_ask(args, out, err, stdin)
-        if args.command == "chat":
-            return cmd_chat(args, out, err, stdin)
-        if args.command == "eval":
-            return cmd_eval(args, out, err)
-        if args.command == "bench":
-            return cmd_bench(args, out, err)
-        if args.command == "run":
-            return cmd_run(args, out, err)
-        if args.command == "report":
-            return cmd_report(args, out, err)
-        if args.command == "sync":
-            return cmd_sync(args, out, err)
-        if args.command == "commands":
-            return cmd_commands(args, out, err)
+        if args.command in reads_stdin:
+            return reads_stdin[args.command](args, out, err, stdin)
+        if args.command in commands:
+            return commands[args.command](args, out, err)
     except BrokenPipeError:
         return 0
     parser.error(f"unknown command {args.command}")

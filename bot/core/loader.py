@@ -290,12 +290,21 @@ def _load_topics(c: _Collector, doc: _Doc) -> list[Topic]:
     return out
 
 
-def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]:
-    if not _check_keys(c, doc, (), "aliases", doc.data, {"aliases"}):
-        return []
-    items = doc.data["aliases"]
+def _mapping(c: _Collector, doc: _Doc, key: str, what: str) -> dict | None:
+    """The mapping under a file's single top-level ``key`` (aliases.yaml, near_misses.yaml), or None after
+    reporting why not."""
+    if not _check_keys(c, doc, (), key, doc.data, {key}):
+        return None
+    items = doc.data[key]
     if not isinstance(items, dict):
-        c.add(doc, ("aliases",), "aliases", "'aliases' must map a canonical phrase to a list of variants")
+        c.add(doc, (key,), key, f"'{key}' must map {what}")
+        return None
+    return items
+
+
+def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]:
+    items = _mapping(c, doc, "aliases", "a canonical phrase to a list of variants")
+    if items is None:
         return []
     out = []
     owner: dict[str, str] = {}
@@ -316,11 +325,8 @@ def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]
 
 def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry]) -> list[tuple[str, tuple[str, ...]]]:
     """Questions that sound like an entry but ask what the brief does not say: the engine abstains on them."""
-    if not _check_keys(c, doc, (), "near_misses", doc.data, {"near_misses"}):
-        return []
-    items = doc.data["near_misses"]
-    if not isinstance(items, dict):
-        c.add(doc, ("near_misses",), "near_misses", "'near_misses' must map an entry id to a list of questions")
+    items = _mapping(c, doc, "near_misses", "an entry id to a list of questions")
+    if items is None:
         return []
     phrasings = {" ".join(q.casefold().split()): e.id for e in entries for q in e.questions}
     known = {e.id for e in entries} | c.declared
