@@ -80,6 +80,29 @@ def test_clarify_offers_two_or_three_distinct_candidates(engine):
         assert a.text == "" and a.citations == ()
 
 
+def test_a_did_you_mean_needs_something_close_in_meaning(engine, knowledge):
+    from bot.core.engine import Engine
+
+    # matched word for word all over the brief, but nothing in it means this: the plain lexical engine offers
+    # "did you mean", the engine with the semantic reading says the brief does not answer it
+    for q in ("what time is it", "How do I say hello in Russian?"):
+        assert Engine(knowledge).ask(q).status is Status.CLARIFY, q
+        a = engine.ask(q)
+        assert a.status is Status.ABSTAINED and a.suggestions, q
+    # a bare keyword, or "what about ...", is someone browsing a topic: "did you mean" stays
+    for q in ("gas", "putin", "what about gas", "tell me about putin"):
+        assert engine.ask(q).status is Status.CLARIFY, q
+
+
+def test_a_did_you_mean_yields_to_a_listed_near_miss(engine, knowledge):
+    from bot.core.engine import Engine
+
+    q = "what did north korea say about the summit"
+    assert any(q == n for _, ns in knowledge.near_misses for n in ns)
+    assert Engine(knowledge).ask(q).status is Status.CLARIFY
+    assert engine.ask(q).status is Status.ABSTAINED
+
+
 def test_related_suggestions_are_real_entries(engine):
     a = engine.ask("How long is the Power of Siberia 2 pipeline?")
     assert a.candidates and all(engine.knowledge.entry(i) for i in a.candidates)
@@ -205,18 +228,33 @@ def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
 
 def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
     from bot.core.engine import Engine
-    from bot.core.text import question_sentences as _question_sentences
+    from bot.core.text import question_readings
 
-    assert _question_sentences("Prepping for a debate tonight. How long is Power of Siberia 2?") == \
-        "How long is Power of Siberia 2?"
-    assert _question_sentences("How long is PoS2?") == ""  # nothing to strip
-    assert _question_sentences("What did the U.S. do? Thanks!") == "What did the U.S. do?"  # "U.S." ends nothing
-    assert _question_sentences("The GTI came up in my reading. When was it founded?") == ""  # "it" points back
+    assert question_readings("Prepping for a debate tonight. How long is Power of Siberia 2?") == \
+        ["How long is Power of Siberia 2?"]
+    assert question_readings("How long is PoS2?") == []  # nothing to strip
+    assert question_readings("What did the U.S. do? Thanks!") == ["What did the U.S. do?"]  # "U.S." ends nothing
+    assert question_readings("The GTI came up in my reading. When was it founded?") == []  # "it" points back
+    # a demonstrative before a noun names its subject
+    assert question_readings("Set the scene for me. When did this summit happen?") == ["When did this summit happen?"]
     q = ("Our study group keeps arguing about this and someone brought up a podcast. "
          "How long would the Power of Siberia 2 pipeline be?")
     a = engine.ask(q)
     assert a.status is Status.ANSWERED and a.match.id == "pos2-length" and a.question == q
     assert Engine(knowledge).ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED
+
+
+def test_a_question_followed_by_a_remark_is_read_by_the_question(engine):
+    from bot.core.text import question_readings
+
+    # the first sentence may point at what the whole message is about: "this" brief
+    assert question_readings("Who wrote this? I like to credit authors.") == ["Who wrote this?"]
+    a = engine.ask("Who wrote this? I always like to give the author a shout-out on air.")
+    assert a.status is Status.ANSWERED and a.match.id == "about-author"
+    # two questions: the second may be what is really asked, so neither is read alone
+    assert question_readings("Putin met Li Qiang, right? What did the two of them discuss?") == []
+    assert engine.ask("Putin met Premier Li Qiang, right? What did the two of them discuss?").status \
+        is not Status.ANSWERED
 
 
 def test_a_question_about_money_needs_an_entry_that_talks_about_money(engine):

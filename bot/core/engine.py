@@ -21,11 +21,12 @@ from rapidfuzz import fuzz, process, utils
 from .models import Answer, Fact, Knowledge, Match, QAEntry, Status
 from .semantic import Encoder, SemanticIndex
 from .text import (
+    asked_as_question,
     clean_question,
     head_words,
     intents,
     is_content,
-    question_sentences,
+    question_readings,
     stem,
     unframed_words,
     words,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself caps messages at 2,000 / 4,000
 MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
+MAX_READINGS = 4  # other readings of a message of several sentences tried (its question sentences)
 MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
 
 
@@ -72,6 +74,7 @@ class Thresholds:
     semantic_foreign_words: int = 5  # ... has a word the knowledge base lacks only in a question this long, ...
     # ... and is not closer in meaning to one of its near misses.
     semantic_suggest: float = 0.5  # on abstaining, offer entries at least this close in meaning
+    semantic_clarify: float = 0.7  # a "did you mean" to a full question needs a phrasing this close in meaning
 
 
 @dataclass(slots=True)
@@ -450,8 +453,7 @@ class Engine:
         answer = self.decide(question, self.analyse(question))
         if answer.status is Status.ANSWERED:
             return answer
-        asked = question_sentences(question[:MAX_QUESTION_CHARS])
-        if asked:
+        for asked in question_readings(question[:MAX_QUESTION_CHARS])[:MAX_READINGS]:
             focused = self.decide(asked, self.analyse(asked))
             if focused.status is Status.ANSWERED:
                 return replace(focused, question=question)
@@ -474,8 +476,7 @@ class Engine:
         in meaning is answered if it passes the semantic bars (``Thresholds.semantic_*``). On abstaining, the
         suggestions are then the entries closest in meaning."""
         answer = self._decide_lexical(question, a, answer_at)
-        # a "did you mean" stands: the question matches several passages fully, and meaning cannot pick one
-        if answer.status is not Status.ABSTAINED or self._semantic is None:
+        if answer.status is Status.ANSWERED or self._semantic is None:
             return answer
         read = self._semantic_scores(question)
         if read is None:
@@ -485,6 +486,18 @@ class Engine:
             outside = np.ones(len(self._units), dtype=bool)
             outside[list(a.scope)] = False
             scores = np.where(outside, -1.0, scores)
+        if answer.status is Status.CLARIFY:
+            # A "did you mean" stands (meaning cannot pick among passages the words match fully) unless the
+            # closest text in meaning is a question the curator listed as one the brief does not answer ("what
+            # did North Korea say about the summit"), or the message is a full question that nothing is close to
+            # in meaning ("what time is it"). A bare keyword ("gas") is someone browsing: "did you mean" fits.
+            top = float(scores.max(initial=-1.0))
+            closest_near = float(near.max(initial=-1.0))
+            listed = closest_near >= self.t.semantic_answer and closest_near >= top
+            unrelated = top < self.t.semantic_clarify and asked_as_question(a.cleaned)
+            if not (listed or unrelated):
+                return answer
+            return self._abstain(question, a.ranked, scores)
         rescued = self._semantic_answer(question, a, scores, near)
         if rescued is not None:
             return rescued

@@ -153,6 +153,16 @@ _QUESTION_START = re.compile(
     r"would|should|has|have|had|tell me|explain|summari[sz]e|list|describe|define)\b", re.IGNORECASE)
 
 
+_ASKED = re.compile(r"^\s*(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|"
+                    r"could|will|would|should|has|have|had)\b(?!\s+about\b)", re.IGNORECASE)
+
+
+def asked_as_question(text: str) -> bool:
+    """Whether a text asks a question ("what time is it"), rather than name a topic to browse ("gas", "what
+    about gas", "tell me about Putin")."""
+    return bool(_ASKED.match(text))
+
+
 def looks_like_question(text: str) -> bool:
     """Whether a chat message reads as a question (for channels where the bot is not addressed by name)."""
     text = clean_question(text)
@@ -161,7 +171,8 @@ def looks_like_question(text: str) -> bool:
 
 _FOLLOW_START = re.compile(r"^\s*(?:and|also|so|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
 # Words that point back at something said before: a sentence with one does not stand on its own.
-_POINTING = frozenset("it its he him his she her they them their that this those these there".split())
+_POINTING = frozenset("it its he him his she her they them their there".split())
+_DEMONSTRATIVES = frozenset("that this those these".split())
 # A sentence ends at . ! or ? (maybe closing a quote) before a capital, or at a line break; "U.S." and initials
 # do not end one.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])|\n+")
@@ -176,18 +187,40 @@ def looks_like_follow_up(text: str) -> bool:
     """Whether a message reads as a follow-up to the previous answer: "and the capacity?", "how long is it"."""
     text = clean_question(text)
     toks = words(text)
-    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _POINTING for t in toks))
+    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _POINTING or t in _DEMONSTRATIVES for t in toks))
 
 
-def question_sentences(text: str) -> str:
-    """The sentences of a multi-sentence message that ask something ("...?"), or "" when there is no preamble."""
+def _points_back(sentence: str) -> bool:
+    """Whether a sentence leans on another for its subject: "When was it founded?" ("it"), "Who said that?".
+    A demonstrative before a noun ("this Xi-Putin summit") names its subject and does not point back."""
+    toks = words(sentence)
+    for i, t in enumerate(toks):
+        if t in _DEMONSTRATIVES:
+            if i + 1 >= len(toks) or not is_content(toks[i + 1]):
+                return True
+        elif t in _POINTING:
+            return True
+    return False
+
+
+def question_readings(text: str) -> list[str]:
+    """Other ways to read a message of several sentences, best first: its question sentences together ("Prepping
+    for a debate tonight. How long is PoS2?"), then each question sentence alone ("Who wrote this? I want to give
+    the author a shout-out." / "How many documents did they sign? Probably a handful, right?"). A question that
+    points back to an earlier sentence ("The GTI came up. When was it founded?") is never read alone; the first
+    sentence may point at what the message is about ("this" brief)."""
     parts = sentences(text)
-    asked = [x for x in parts if x.endswith("?")]
-    if len(parts) < 2 or not asked or len(asked) == len(parts):
-        return ""
-    focus = " ".join(asked)
-    # "When was it founded?" needs the sentence before it: a question that points back is not read alone
-    return "" if any(w in _POINTING for w in words(focus)) else focus
+    if len(parts) < 2:
+        return []
+    asked = [(i, x) for i, x in enumerate(parts) if x.endswith("?")]
+    readings: list[str] = []
+    if asked and len(asked) < len(parts) and not any(i and _points_back(x) for i, x in asked):
+        readings.append(" ".join(x for _, x in asked))
+    if len(asked) == 1:
+        i, x = asked[0]
+        if (i == 0 or not _points_back(x)) and x not in readings:
+            readings.append(x)
+    return readings
 
 
 def fold(text: str) -> str:
