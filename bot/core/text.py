@@ -47,6 +47,8 @@ showed shown try tries tried trying seem seems seemed look looks looked think th
 feels felt specifically supposedly deliberately literally apparently exactly
 yo nah ngl tbh fr bro bruh tf wtf omg imo imho idk btw smth sth lowkey highkey kinda sorta gonna wanna gotta
 kindly por favor bitte danke gracias merci
+seriously probably honestly purely simply merely precisely mostly truly genuinely definitely certainly surely
+clearly perhaps maybe anyway anyways bout abt dis ths da
 """.split())
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
