@@ -1,11 +1,11 @@
 """Propose knowledge-base additions from a labeled question set: the curator's loop, run on test users.
 
 For every in-scope question the bot misses, it proposes the question as a new phrasing of the entry whose answer
-the labels accept (the one closest in meaning when several do); for every out-of-scope question the bot answers
-with an entry, it proposes the question as a near miss of that entry. Nothing is written into knowledge/: the
-proposals go to a YAML file for a person to read, move or drop, and merge (context-dependent follow-ups such as
-"and who met him?" should not become phrasings). Questions answered with a fact, or with "did you mean", are
-listed as notes only.
+the labels accept (the one closest in meaning when several do); for every out-of-scope question the bot answers,
+it proposes the question as a near miss of the entry or fact ("fact:<id>") it answered with. Nothing is written
+into knowledge/: the proposals go to a YAML file for a person to read, move or drop, and merge (context-dependent
+follow-ups such as "and who met him?" should not become phrasings). Out-of-scope questions met with "did you mean" are listed as
+notes only.
 
     python scripts/curate_from_set.py tests/data/dev_casual.yaml [more sets ...] --out proposals.yaml
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core.engine import Engine  # noqa: E402
 from bot.core.evaluation import judge, load_items  # noqa: E402
 from bot.core.loader import load_knowledge  # noqa: E402
-from bot.core.models import Status  # noqa: E402
+from bot.core.models import FACT_PREFIX, Status  # noqa: E402
 from bot.core.semantic import load_static_encoder  # noqa: E402
 
 
@@ -48,10 +48,8 @@ def propose(engine: Engine, items) -> dict:
             best = max(good, key=lambda g: closeness.get(g, 0.0))
             phrasings.setdefault(best, []).append(it.q)
         elif a.status is Status.ANSWERED:
-            if a.match.kind == "qa":
-                near.setdefault(a.match.id, []).append(it.q)
-            else:
-                notes.append(f"answered with fact {a.match.id}: {it.q}")
+            key = a.match.id if a.match.kind == "qa" else f"{FACT_PREFIX}{a.match.id}"
+            near.setdefault(key, []).append(it.q)
         elif a.status is Status.CLARIFY:
             notes.append(f"'did you mean' instead of abstaining: {it.q}")
     return {"phrasings": phrasings, "near_misses": near, "notes": notes}

@@ -187,6 +187,11 @@ def test_curate_from_set_proposes_phrasings_and_near_misses(engine):
     items = [Item(missed, True, ("front.4",), ("sohill",)),
              Item("How long is the Power of Siberia 2 pipeline?", False),  # answered: labeled out of scope here
              Item("who wrote the brief", True, ("front.4",), ("Jang",))]  # answered right: nothing to propose
+    # an out-of-scope question answered with a fact is proposed under "fact:<id>"
+    by_fact = next((f, a) for f in engine.knowledge.facts
+                   if (a := engine.ask(f.text)).status is Status.ANSWERED and a.match.kind == "fact")
+    items.append(Item(by_fact[0].text, False))
     result = curate.propose(engine, items)
     assert result["phrasings"] == {"about-contact": [missed]}
-    assert result["near_misses"] == {"pos2-length": ["How long is the Power of Siberia 2 pipeline?"]}
+    assert result["near_misses"] == {"pos2-length": ["How long is the Power of Siberia 2 pipeline?"],
+                                     f"fact:{by_fact[1].match.id}": [by_fact[0].text]}

@@ -177,3 +177,16 @@ def test_near_misses_are_validated(kb_copy):
     out = problems(kb_copy)
     assert any("no entry with id 'no-such-entry'" in p for p in out)
     assert any("'who is the author' is also a phrasing of entry 'about-author'" in p for p in out)
+
+
+def test_a_fact_takes_near_misses_under_its_prefixed_id(kb_copy):
+    from bot.core.loader import load_knowledge
+
+    f = kb_copy / "near_misses.yaml"
+    # "about-author" is both an entry and a fact: the prefix says which one is meant
+    f.write_text("near_misses:\n  fact:about-author: [how old is the author]\n  fact:no-such-fact: [what is it]\n")
+    out = problems(kb_copy)
+    assert any("no fact with id 'no-such-fact'" in p for p in out), out
+    assert not any("about-author" in p for p in out), out
+    f.write_text("near_misses:\n  fact:about-author: [how old is the author]\n")
+    assert dict(load_knowledge(kb_copy).near_misses) == {"fact:about-author": ("how old is the author",)}

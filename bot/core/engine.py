@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from .models import Answer, Fact, Knowledge, Match, QAEntry, Status
+from .models import FACT_PREFIX, Answer, Fact, Knowledge, Match, QAEntry, Status
 from .semantic import Encoder, SemanticIndex
 from .text import (
     asked_as_question,
@@ -150,10 +150,10 @@ class Engine:
             self._units.append(self._unit_for_entry(e))
         for f in knowledge.facts:
             self._units.append(self._unit_for_fact(f))
-        by_id = {u.id: u for u in self._units if u.kind == "qa"}
-        for entry_id, questions in knowledge.near_misses:
-            if entry_id in by_id:
-                by_id[entry_id].near_misses.extend(self._phrasing(q) for q in questions)
+        by_key = self._near_miss_keys()
+        for key, questions in knowledge.near_misses:
+            if key in by_key:
+                self._units[by_key[key]].near_misses.extend(self._phrasing(q) for q in questions)
         n = len(self._units)
         df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
@@ -188,10 +188,14 @@ class Engine:
             else:
                 texts.append(self.knowledge.fact(u.id).text)
                 owners.append(i)
-        index = {u.id: i for i, u in enumerate(self._units) if u.kind == "qa"}
-        near = [(index[eid], q) for eid, qs in self.knowledge.near_misses if eid in index for q in qs]
+        index = self._near_miss_keys()
+        near = [(index[key], q) for key, qs in self.knowledge.near_misses if key in index for q in qs]
         self._semantic = SemanticIndex(encoder, texts, owners, len(self._units))
         self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self._units))
+
+    def _near_miss_keys(self) -> dict[str, int]:
+        """Unit index by its key in near_misses.yaml: an entry's id, or "fact:" and a fact's id."""
+        return {(u.id if u.kind == "qa" else f"{FACT_PREFIX}{u.id}"): i for i, u in enumerate(self._units)}
 
     @property
     def semantic(self) -> bool:

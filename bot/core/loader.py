@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .models import (
+    FACT_PREFIX,
     Brief,
     BriefMeta,
     Citation,
@@ -323,18 +324,21 @@ def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]
     return out
 
 
-def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry]) -> list[tuple[str, tuple[str, ...]]]:
-    """Questions that sound like an entry but ask what the brief does not say: the engine abstains on them."""
-    items = _mapping(c, doc, "near_misses", "an entry id to a list of questions")
+def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry],
+                      facts: list[Fact]) -> list[tuple[str, tuple[str, ...]]]:
+    """Questions that sound like an entry (key: its id) or a fact (key: ``fact:`` and its id) but ask what the
+    brief does not say: the engine abstains on them."""
+    items = _mapping(c, doc, "near_misses", "an entry id (or fact:<fact id>) to a list of questions")
     if items is None:
         return []
     phrasings = {" ".join(q.casefold().split()): e.id for e in entries for q in e.questions}
-    known = {e.id for e in entries} | c.declared
+    known = {e.id for e in entries} | c.declared | {f"{FACT_PREFIX}{f.id}" for f in facts}
     out = []
     for entry_id, questions in items.items():
         path = ("near_misses", entry_id)
         if entry_id not in known:
-            c.add(doc, path, str(entry_id), f"no entry with id '{entry_id}'")
+            what = "fact" if str(entry_id).startswith(FACT_PREFIX) else "entry"
+            c.add(doc, path, str(entry_id), f"no {what} with id '{str(entry_id).removeprefix(FACT_PREFIX)}'")
             continue
         qs = _str_list(c, doc, path, entry_id, questions, "near misses", 1, MAX_QUESTION_CHARS)
         for q in qs:
@@ -538,7 +542,7 @@ def load_report(root: str | Path) -> LoadReport:
             entries += _load_entries(c, d, paragraphs, topic_ids)
     _cross_checks(c, docs, entries, facts)
     near_doc = docs.get(str(root / NEAR_MISSES_FILE))
-    near_misses = _load_near_misses(c, near_doc, entries) if near_doc else []
+    near_misses = _load_near_misses(c, near_doc, entries, facts) if near_doc else []
     if not entries and not c.problems:
         c.add(_rel(root / QA_DIR, root), (), "", "no Q&A entries found")
     if c.problems:
