@@ -170,6 +170,11 @@ def test_what_or_which_questions_need_their_head_word(engine):
     assert head_words(words("what does the brief say about japan")) == []
     assert engine.ask("in which city was the treaty of good-neighborliness signed").status is Status.ABSTAINED
     assert engine.ask("which article of the treaty sets its validity period").status is Status.ANSWERED
+    # "how many X": the brief must count X, not just state some number ("his 25th trip")
+    assert head_words(words("how many Russian ministers came")) == ["russian", "ministers"]
+    assert engine.ask("How many Russian ministers came along with Putin on this trip to Beijing?").status \
+        is Status.ABSTAINED
+    assert engine.ask("how many cooperation documents were signed").match.id == "summitry-forty-documents"
 
 
 def test_listed_near_misses_abstain_and_their_entries_still_answer(engine):

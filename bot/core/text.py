@@ -64,10 +64,11 @@ _WH = {"what", "which", "whose"}
 
 
 def head_words(tokens: list[str]) -> list[str]:
-    """The words a "what/which ..." question asks about: the content words right after the question word
-    ("which Mongolian cities ...", "what year ..."); none for "what does ...", "what is ...", "what's the ..."."""
+    """The words a "what/which ..." or "how many ..." question asks about: the content words right after the
+    question word ("which Mongolian cities ...", "what year ...", "how many ministers ..."); none for "what does
+    ...", "what is ...", "what's the ..."."""
     for i, t in enumerate(tokens):
-        if t in _WH:
+        if t in _WH or (t == "many" and i and tokens[i - 1] == "how"):
             out: list[str] = []
             for w in tokens[i + 1:i + 3]:
                 if not is_content(w):
