@@ -135,12 +135,14 @@ SHORTHAND = {
 
 _SOURCE = r"(?:the\s+)?(?:author|writer|brief|abstract|conclusion|paper|report|text|article|analysis|inss|issue brief)"
 # Phrases that say where an answer should come from, not what is asked: "according to the author", "per the
-# brief", "what does the brief say about ...". Dropped before matching when something is left to match.
+# brief", "what does the brief say about ...", "tell me about ...". Dropped before matching when something is
+# left to match.
 _FRAMING = re.compile(
     rf"\b(?:according\s+to|acc\s+to|acc\.?\s+to|per|in|from|by)\s+{_SOURCE}\b"
     rf"|\b(?:does|did|do|would)\s+{_SOURCE}\s+(?:say|said|says|think|argue|claim|suggest|mention|conclude|expect|believe|predict|assess|describe|see)s?"
     rf"(?:\s+(?:that|about|on|of))?"
-    rf"|\b{_SOURCE}\s+(?:says|said|thinks|argues|claims|suggests|mentions|concludes|expects|believes|predicts|assesses|describes|sees)(?:\s+(?:that|about))?",
+    rf"|\b{_SOURCE}\s+(?:says|said|thinks|argues|claims|suggests|mentions|concludes|expects|believes|predicts|assesses|describes|sees)(?:\s+(?:that|about))?"
+    r"|\b(?:tell|teach|show)\s+(?:me|us)\s+(?:(?:a\s+bit|a\s+little|more|something)\s+)?about\b",
     re.IGNORECASE)
 
 
