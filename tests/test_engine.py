@@ -188,18 +188,19 @@ def test_a_near_miss_of_a_fact_makes_the_engine_abstain(kb_copy, encoder):
     from bot.core.engine import Engine
     from bot.core.loader import load_knowledge
 
-    q = "What price does China currently pay for gas under Power of Siberia 1?"
-    fact = "bargaining-half-price-discount"
+    q = "What gas price is written into the Power of Siberia 2 memorandum?"
+    fact = "pos2-sticking-price"  # price is a sticking point; the brief gives no price
     near = kb_copy / "near_misses.yaml"
     near.write_text("near_misses:\n  about-author: [how old is seho jang]\n")
     bare = Engine(load_knowledge(kb_copy), encoder=encoder)
-    assert bare.ask(q).match.id == fact  # the fact names Power of Siberia 1's price, but does not state it
-    near.write_text(f"near_misses:\n  fact:{fact}: [what does china pay for power of siberia 1 gas today]\n")
+    assert bare.ask(q).match.id == fact
+    near.write_text(f"near_misses:\n  fact:{fact}: [what price for the gas does the pos2 memorandum set]\n")
     engine = Engine(load_knowledge(kb_copy), encoder=encoder)
     assert engine.ask(q).status is Status.ABSTAINED
     # what the fact does state is still answered
-    a = engine.ask(engine.knowledge.fact(fact).text)
-    assert a.status is Status.ANSWERED and a.citations[0].paragraph_id == "pos2.4"
+    f = engine.knowledge.fact(fact)
+    a = engine.ask(f.text)
+    assert a.status is Status.ANSWERED and a.citations[0].paragraph_id == f.citation.paragraph_id
 
 
 def test_numbers_written_out_or_as_ordinals_are_numbers(engine):

@@ -131,7 +131,7 @@ def test_index_scores_each_unit_by_its_closest_text():
 
 def test_the_semantic_reading_answers_what_the_lexical_rules_would_not(knowledge, engine):
     lexical = Engine(knowledge)
-    q = "how do i reach the author if i have a question for him"
+    q = "How can I get in touch with the person who wrote it?"
     assert lexical.ask(q).status is Status.ABSTAINED
     assert lexical.closeness_by_meaning(q) == {}
     closeness = engine.closeness_by_meaning(q)
