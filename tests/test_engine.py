@@ -275,6 +275,10 @@ def test_a_question_followed_by_a_remark_is_read_by_the_question(engine):
     assert question_readings("Who wrote this? I like to credit authors.") == ["Who wrote this?"]
     a = engine.ask("Who wrote this? I always like to give the author a shout-out on air.")
     assert a.status is Status.ANSWERED and a.match.id == "about-author"
+    # a question followed by a guess at its answer is read by the question
+    assert question_readings("How big a discount did China demand? Ten percent?") == [
+        "How big a discount did China demand?"]
+    assert engine.ask("How big a discount did China supposedly demand? Ten percent?").match.id == "bargain-discount"
     # two questions: the second may be what is really asked, so neither is read alone
     assert question_readings("Putin met Li Qiang, right? What did the two of them discuss?") == []
     assert engine.ask("Putin met Premier Li Qiang, right? What did the two of them discuss?").status \

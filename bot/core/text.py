@@ -210,10 +210,12 @@ def _points_back(sentence: str) -> bool:
 
 def question_readings(text: str) -> list[str]:
     """Other ways to read a message of several sentences, best first: its question sentences together ("Prepping
-    for a debate tonight. How long is PoS2?"), then each question sentence alone ("Who wrote this? I want to give
-    the author a shout-out." / "How many documents did they sign? Probably a handful, right?"). A question that
-    points back to an earlier sentence ("The GTI came up. When was it founded?") is never read alone; the first
-    sentence may point at what the message is about ("this" brief)."""
+    for a debate tonight. How long is PoS2?"), then its one question alone, when the other sentences are remarks
+    ("Who wrote this? I want to give the author a shout-out.") or guesses at the answer ("How big a discount did
+    China demand? 10 percent?"). Two real questions are not split: the second is often what is asked ("Putin met
+    Li Qiang, right? What did they discuss?"). A question that points back to an earlier sentence ("The GTI came
+    up. When was it founded?") is never read alone; the first sentence may point at what the message is about
+    ("this" brief)."""
     parts = sentences(text)
     if len(parts) < 2:
         return []
@@ -221,8 +223,9 @@ def question_readings(text: str) -> list[str]:
     readings: list[str] = []
     if asked and len(asked) < len(parts) and not any(i and _points_back(x) for i, x in asked):
         readings.append(" ".join(x for _, x in asked))
-    if len(asked) == 1:
-        i, x = asked[0]
+    real = [(i, x) for i, x in asked if asked_as_question(x)]
+    alone = asked if len(asked) == 1 else real if len(real) == 1 else []
+    for i, x in alone:
         if (i == 0 or not _points_back(x)) and x not in readings:
             readings.append(x)
     return readings
