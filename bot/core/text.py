@@ -180,7 +180,8 @@ _POINTING = frozenset("it its he him his she her they them their there".split())
 _DEMONSTRATIVES = frozenset("that this those these".split())
 # A sentence ends at . ! or ? (maybe closing a quote) before a capital, or at a line break; "U.S." and initials
 # do not end one.
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])|\n+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])"
+                           r"|(?<=[?!])\s+(?=\w)|\n+")
 
 
 def sentences(text: str) -> list[str]:
