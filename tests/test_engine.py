@@ -242,7 +242,8 @@ def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
     from bot.core.text import intents
 
     for q in ("what model are you running on", "do you think xi is a good leader", "who made you",
-              "In your opinion, is Xi personally more powerful than Putin?"):
+              "In your opinion, is Xi personally more powerful than Putin?",
+              "What you think yourself, is Russia now the junior partner?"):
         assert "?you" in intents(words(q)), q
         assert engine.ask(q).status is Status.ABSTAINED, q
     # a polite request is not a question about the bot

@@ -758,7 +758,7 @@ _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced prici
                    "funded".split())
 _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
                       "replied welcomed condemned protested".split())
-_WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|replied|comment(?:ed|s)?)\b")
+_WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|comment(?:ed|s)?)\b")
 
 
 def _confidence(s: Scored) -> float:

@@ -107,8 +107,8 @@ def intents(tokens: list[str]) -> set[str]:
 
 
 _ABOUT_YOU = re.compile(
-    r"\b(?:are you|you running|how is it going|your|do you (?:personally )?(?:think|expect|believe|agree|like|"
-    r"reckon|feel)|(?:made|built|created|trained|programmed|wrote) you)\b")
+    r"\b(?:are you|you running|how is it going|your|yourself|(?:do |what |how )?you (?:personally )?(?:think|expect|"
+    r"believe|agree|like|reckon|feel)|(?:made|built|created|trained|programmed|wrote) you)\b")
 _LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
                    "trips round time step steps phase stage".split())
 _LISTED = re.compile(r"(?:exactly |precisely )?(?:are|were) (?:all )?(?:the |those |these )?(?:\d+|several|various|two|three|four|five|six|seven|eight|nine|ten)\b")
