@@ -74,6 +74,11 @@ class Thresholds:
     semantic_foreign_words: int = 5  # ... has a word the knowledge base lacks only in a question this long, ...
     # ... and is not closer in meaning to one of its near misses.
     semantic_suggest: float = 0.5  # on abstaining, offer entries at least this close in meaning
+    # an answer yields to a listed near miss (of any unit) this close in meaning, closer by this margin than any
+    # phrasing, and at least as close in words as the answer's best phrasing (and this close)
+    near_miss_meaning: float = 0.8
+    near_miss_meaning_margin: float = 0.05
+    near_miss_words: float = 0.6
     semantic_clarify: float = 0.7  # a "did you mean" to a full question needs a phrasing this close in meaning
 
 
@@ -192,6 +197,8 @@ class Engine:
         near = [(index[key], q) for key, qs in self.knowledge.near_misses if key in index for q in qs]
         self._semantic = SemanticIndex(encoder, texts, owners, len(self._units))
         self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self._units))
+        self._near_phrasings = [self._phrasing(q) for _, q in near]
+        self._near_numbers = [frozenset(t for t in p if t.isdigit()) for p in self._near_phrasings]
 
     def _near_miss_keys(self) -> dict[str, int]:
         """Unit index by its key in near_misses.yaml: an entry's id, or "fact:" and a fact's id."""
@@ -476,16 +483,27 @@ class Engine:
         return self.decide(question, a, answer_at=self.t.clarify)
 
     def decide(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
-        """The lexical rules first; when they would not answer and the semantic reading is on, the unit closest
-        in meaning is answered if it passes the semantic bars (``Thresholds.semantic_*``). On abstaining, the
-        suggestions are then the entries closest in meaning."""
+        """The lexical rules first, then the semantic reading when it is on:
+
+        - an answer stands unless a near miss listed in near_misses.yaml (of any unit) reads closer to the
+          question than the answer does, both in meaning and in words (``_listed_as_unanswered``);
+        - a "did you mean" stands unless meaning says it should be an abstention (see below);
+        - an abstention is answered by the unit closest in meaning if it passes the semantic bars
+          (``Thresholds.semantic_*``); otherwise its suggestions are the entries closest in meaning."""
         answer = self._decide_lexical(question, a, answer_at)
-        if answer.status is Status.ANSWERED or self._semantic is None:
+        q = self._meaning_of(question)
+        if q is None or self._semantic is None or self._semantic_near is None:
             return answer
-        read = self._semantic_scores(question)
-        if read is None:
+        if answer.status is Status.ANSWERED:
+            # most answers have no near miss this close in meaning: the phrasings are then not scored at all
+            near_texts = self._semantic_near.similarities(q)
+            if float(near_texts.max(initial=-1.0)) < self.t.near_miss_meaning:
+                return answer
+            scores = self._semantic.scores(q)
+            if self._listed_as_unanswered(a, scores, near_texts):
+                return self._abstain(question, a.ranked, scores)
             return answer
-        scores, near = read
+        scores, near = self._semantic.scores(q), self._semantic_near.scores(q)
         if a.scope is not None:
             outside = np.ones(len(self._units), dtype=bool)
             outside[list(a.scope)] = False
@@ -507,20 +525,44 @@ class Engine:
             return rescued
         return self._abstain(question, a.ranked, scores)
 
-    def _semantic_scores(self, question: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def _meaning_of(self, question: str) -> np.ndarray | None:
+        """The question's vector; None when the semantic reading is off or the question has no words."""
         text = clean_question(question[:MAX_QUESTION_CHARS])
-        if not any(ch.isalnum() for ch in text) or self._semantic is None or self._semantic_near is None:
+        if self.encoder is None or self._semantic is None or not any(ch.isalnum() for ch in text):
             return None
-        q = self.encoder.encode([text])[0]
-        return self._semantic.scores(q), self._semantic_near.scores(q)
+        return self.encoder.encode([text])[0]
+
+    def _listed_as_unanswered(self, a: Analysis, scores: np.ndarray, near_texts: np.ndarray) -> bool:
+        """Whether a listed near miss reads closer to the question than the lexical answer does: closer in
+        meaning than any phrasing (by a margin), at least as close in words as the answer's best phrasing, and
+        with the same numbers. "How many months was Trump's visit delayed?" is answered by no phrasing as well as
+        by the near miss "how long was Trump's China visit postponed", which may belong to another entry than
+        the one the words picked. Meaning alone would not do: to the static vectors "how long is Power of
+        Siberia 1" (a near miss) and "... 2" are the same question."""
+        t = self.t
+        top = float(scores.max(initial=-1.0))
+        bar = max(a.ranked[0].close if a.ranked else 0.0, t.near_miss_words)
+        weights = {w: self._weight(w) for w in a.tokens}
+        weights.update({w: t.intent_weight for w in a.intents})
+        total = math.fsum(weights.values())
+        qset = frozenset(a.tokens) | a.intents
+        for j in np.argsort(-near_texts)[:5]:
+            sim = float(near_texts[j])
+            if sim < t.near_miss_meaning or sim < top + t.near_miss_meaning_margin:
+                break
+            if self._near_numbers[j] == a.numbers and \
+                    self._closest(qset, weights, total, [self._near_phrasings[j]])[0] >= bar:
+                return True
+        return False
 
     def closeness_by_meaning(self, question: str) -> dict[str, float]:
         """Each Q&A entry's closeness in meaning to ``question`` (cosine with its closest phrasing); empty when
         the semantic reading is off. For tools such as scripts/curate_from_set.py."""
-        read = self._semantic_scores(question)
-        if read is None:
+        q = self._meaning_of(question)
+        if q is None or self._semantic is None:
             return {}
-        return {u.id: float(read[0][i]) for i, u in enumerate(self._units) if u.kind == "qa"}
+        scores = self._semantic.scores(q)
+        return {u.id: float(scores[i]) for i, u in enumerate(self._units) if u.kind == "qa"}
 
     def _semantic_answer(self, question: str, a: Analysis, scores: np.ndarray, near: np.ndarray) -> Answer | None:
         t = self.t

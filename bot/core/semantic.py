@@ -191,6 +191,10 @@ class SemanticIndex:
         self._owners = np.asarray(owners, dtype=np.int64)
         self.vectors = encoder.encode(list(texts)) if len(texts) else np.zeros((0, 1), dtype=np.float32)
 
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """The cosine of ``query`` with each text, in the order given."""
+        return self.vectors @ query if len(self._owners) else np.zeros(0, dtype=np.float32)
+
     def scores(self, query: np.ndarray) -> np.ndarray:
         """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none)."""
         out = np.full(self.n_units, -1.0, dtype=np.float32)
