@@ -12,7 +12,7 @@ from conftest import LABELED
 # Floors on the held-out half of tests/data/questions.yaml (see README "Quality"). A change that lowers them
 # fails here; raise them when the engine or the knowledge gets better.
 HELDOUT_IN_SCOPE_FLOOR = 0.92
-HELDOUT_OOS_FLOOR = 0.92
+HELDOUT_OOS_FLOOR = 0.95
 
 
 def test_words_normalise_discord_text():
