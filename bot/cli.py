@@ -95,6 +95,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for entry, phrasing, status, other in astray:
             got = f"answered with {other}" if status == "answered" else status
             print(f"    [{entry}] {phrasing!r}: {got}", file=out)
+        answered = engine.near_miss_check()
+        total = sum(len(qs) for _, qs in k.near_misses)
+        print(f"  near misses the bot abstains on: {total - len(answered)}/{total}", file=out)
+        for key, question, status, other in answered:
+            got = f"answered with {other}" if status == "answered" else status
+            print(f"    [{key}] {question!r}: {got}", file=out)
     return 0
 
 
@@ -393,7 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     ck = sub.add_parser("check", help="validate the knowledge base and report coverage")
     ck.add_argument("--phrasings", action="store_true",
-                    help="also ask every phrasing and list those not answered with their own entry (a few seconds)")
+                    help="also ask every phrasing and near miss; list the phrasings not answered with their own "
+                         "entry and the near misses answered (a few seconds)")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")

@@ -701,6 +701,18 @@ class Engine:
                     out.append((e.id, q, a.status.value, a.match.id))
         return out
 
+    def near_miss_check(self) -> list[tuple[str, str, str, str | None]]:
+        """Near misses that the bot does not abstain on: (key in near_misses.yaml, near miss, outcome, what it
+        answered with or None). Usually the near miss is filed under another entry than the one that answers it,
+        or a phrasing reads closer; the curator's to look at."""
+        out = []
+        for key, questions in self.knowledge.near_misses:
+            for q in questions:
+                a = self.ask(q)
+                if a.status is not Status.ABSTAINED:
+                    out.append((key, q, a.status.value, a.match.id))
+        return out
+
     def conflicts(self) -> list[tuple[str, str, str, str]]:
         """Near misses that the matcher reads exactly like a curated phrasing (same words once aliases, stems and
         word order are folded away): (near-miss entry, near miss, phrasing entry, phrasing). On such a question
