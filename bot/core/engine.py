@@ -812,7 +812,8 @@ _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced prici
                    "funded".split())
 _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
                       "replied welcomed condemned protested".split())
-_WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|comment(?:ed|s)?)\b")
+_WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
+                             r"comment(?:ed|s)?)\b")
 
 
 def _confidence(s: Scored) -> float:

@@ -8,6 +8,7 @@ from enum import Enum
 
 FACT_PREFIX = "fact:"  # near_misses.yaml lists a fact's near misses under "fact:<fact id>" (ids may coincide)
 
+
 @dataclass(frozen=True, slots=True)
 class Paragraph:
     """One paragraph of the brief, repaired and verbatim."""
