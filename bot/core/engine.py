@@ -609,7 +609,9 @@ class Engine:
         # A question that many units match completely, none of them closely ("russia", "the summit"), is too
         # broad to answer: offer the likeliest readings instead.
         full = {self._units[s.unit_index].paragraphs for s in ranked[:10] if s.coverage >= 0.99}
-        if best.close < self.t.broad_close and len(full) >= self.t.broad_passages:  # matched fully all over
+        # only words that frame questions, and no "when / who / how many": "china russia", "the summit"
+        framing_only = not a.intents and all(self._weight(w) < self.t.framing_idf for w in a.tokens)
+        if best.close < self.t.broad_close and (len(full) >= self.t.broad_passages or framing_only):
             ids = self._entry_ids((s.unit_index for s in ranked), limit=3)
             if len(ids) >= 2:
                 return self._clarify(question, ids, best)
