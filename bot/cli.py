@@ -89,19 +89,19 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for nm_entry, nm, entry, phrasing in conflicts:
         print(f"    near miss {nm!r} [{nm_entry}] ~ phrasing {phrasing!r} [{entry}]", file=out)
     if args.phrasings:
-        astray = engine.self_check()
-        total = sum(len(e.questions) for e in k.entries)
-        print(f"  phrasings answered with their own entry: {total - len(astray)}/{total}", file=out)
-        for entry, phrasing, status, other in astray:
-            got = f"answered with {other}" if status == "answered" else status
-            print(f"    [{entry}] {phrasing!r}: {got}", file=out)
-        answered = engine.near_miss_check()
-        total = sum(len(qs) for _, qs in k.near_misses)
-        print(f"  near misses the bot abstains on: {total - len(answered)}/{total}", file=out)
-        for key, question, status, other in answered:
-            got = f"answered with {other}" if status == "answered" else status
-            print(f"    [{key}] {question!r}: {got}", file=out)
+        _print_outliers("phrasings answered with their own entry", sum(len(e.questions) for e in k.entries),
+                        engine.self_check(), out)
+        _print_outliers("near misses the bot abstains on", sum(len(qs) for _, qs in k.near_misses),
+                        engine.near_miss_check(), out)
     return 0
+
+
+def _print_outliers(title: str, total: int, outliers: list[tuple[str, str, str, str | None]], out: TextIO) -> None:
+    """'title: ok/total', then each question that did not do what it should: [where it is filed] and what came."""
+    print(f"  {title}: {total - len(outliers)}/{total}", file=out)
+    for key, question, status, other in outliers:
+        got = f"answered with {other}" if status == "answered" else status
+        print(f"    [{key}] {question!r}: {got}", file=out)
 
 
 def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:

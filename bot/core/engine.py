@@ -179,6 +179,8 @@ class Engine:
         self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
         self._semantic: SemanticIndex | None = None
         self._semantic_near: SemanticIndex | None = None
+        self._near_phrasings: list[frozenset[str]] = []  # every near miss, in _semantic_near's order
+        self._near_numbers: list[frozenset[str]] = []  # ... and its numbers
         if encoder is not None:
             self._build_semantic(encoder)
 
@@ -391,10 +393,7 @@ class Engine:
         """
         if not tokens:
             return []
-        weights = {t: self._weight(t) for t in tokens}
-        weights.update({t: self.t.intent_weight for t in wanted})
-        wanted_weight = self.t.intent_weight * len(wanted)
-        total = sum(weights[t] for t in tokens)
+        weights, qset, total, ptotal = self._query_weights(tokens, wanted)
         acc: dict[int, float] = {}
         for t in tokens:
             w = weights[t]
@@ -404,9 +403,7 @@ class Engine:
             return []
         top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
         qwords = frozenset(tokens)
-        qset = qwords | wanted
         qtext = " ".join(sorted(qwords))
-        ptotal = total + wanted_weight
         rw = self.t.rank_weights
         out: list[Scored] = []
         for i, covered in top:
@@ -438,6 +435,15 @@ class Engine:
             out.append(replace(sc, score=score))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
+
+    def _query_weights(self, tokens: list[str],
+                       wanted: frozenset[str]) -> tuple[dict[str, float], frozenset[str], float, float]:
+        """The weights of the question's words and intent pseudo-words, both as one set, the words' total weight
+        and the total with the pseudo-words."""
+        weights = {t: self._weight(t) for t in tokens}
+        weights.update({t: self.t.intent_weight for t in wanted})
+        total = sum(weights[t] for t in tokens)
+        return weights, frozenset(tokens) | wanted, total, total + self.t.intent_weight * len(wanted)
 
     def _closest(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
                  phrasings: list[frozenset[str]]) -> tuple[float, int]:
@@ -477,9 +483,8 @@ class Engine:
         a = self.analyse(question)
         if prev is None:
             return self.decide(question, a)
-        a.ranked = [s for s in a.ranked if self._units[s.unit_index].topic == prev.topic
-                    and self._units[s.unit_index].id != previous_id]
         a.scope = frozenset(i for i, u in enumerate(self._units) if u.topic == prev.topic and u.id != previous_id)
+        a.ranked = [s for s in a.ranked if s.unit_index in a.scope]
         return self.decide(question, a, answer_at=self.t.clarify)
 
     def decide(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
@@ -542,10 +547,7 @@ class Engine:
         t = self.t
         top = float(scores.max(initial=-1.0))
         bar = max(a.ranked[0].close if a.ranked else 0.0, t.near_miss_words)
-        weights = {w: self._weight(w) for w in a.tokens}
-        weights.update({w: t.intent_weight for w in a.intents})
-        total = math.fsum(weights.values())
-        qset = frozenset(a.tokens) | a.intents
+        weights, qset, _, total = self._query_weights(a.tokens, a.intents)
         for j in np.argsort(-near_texts)[:5]:
             sim = float(near_texts[j])
             if sim < t.near_miss_meaning or sim < top + t.near_miss_meaning_margin:
@@ -584,7 +586,7 @@ class Engine:
         # at least one telling word must be in the unit itself, not only in the paragraph it cites
         if telling and s.absent >= telling:
             return None
-        if s.near_miss >= t.near_miss and s.near_miss >= s.close:
+        if self._near_miss_wins(s):
             return None
         unit = self._units[top]
         answer = self._answer(question, unit, s, confidence=round(min(1.0, sim), 3))
@@ -604,7 +606,7 @@ class Engine:
         if best.foreign or best.uncovered > self.t.max_uncovered:
             return self._abstain(question, ranked)
         # The curator listed a question like this one as something the brief does not answer.
-        if best.near_miss >= self.t.near_miss and best.near_miss >= best.close:
+        if self._near_miss_wins(best):
             return self._abstain(question, ranked)
         # A question that many units match completely, none of them closely ("russia", "the summit"), is too
         # broad to answer: offer the likeliest readings instead.
@@ -638,6 +640,10 @@ class Engine:
             if best.score >= answer_at:
                 return self._answer(question, unit, best)
         return self._abstain(question, ranked)
+
+    def _near_miss_wins(self, s: Scored) -> bool:
+        """Whether one of the unit's own near misses is close to the question, and closer than its phrasings."""
+        return s.near_miss >= self.t.near_miss and s.near_miss >= s.close
 
     def _entry_ids(self, units: Iterable[int], limit: int) -> list[str]:
         """Distinct Q&A entries among ranked unit indices, one per passage: two entries citing the same paragraph

@@ -2,7 +2,8 @@
 
 The lexical matcher is precise but brittle with long, paraphrased questions ("Who is the analyst behind this
 piece?"). A sentence-embedding model reads those better, so the engine consults one when its lexical rules
-would not answer (see ``Engine.decide``). Running a transformer per question would cost milliseconds and a large
+would not answer, and to check their answers and "did you mean"s against the curator's near misses (see
+``Engine.decide``). Running a transformer per question would cost milliseconds and a large
 dependency; instead ``scripts/distill_static.py`` ran all-MiniLM-L6-v2 (Apache-2.0) once over each of its 30,522
 word pieces and kept the output vectors, reduced to 256 dimensions and stored as int8 in
 ``bot/core/data/minilm_static.npz`` (6.8 MB). A text's vector is the mean of its word pieces' vectors: tens of

@@ -153,13 +153,12 @@ def unframed_words(text: str) -> list[str]:
     return toks if any(is_content(w) for w in toks) else words(text)
 
 
-_QUESTION_START = re.compile(
-    r"^\s*(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|"
-    r"would|should|has|have|had|tell me|explain|summari[sz]e|list|describe|define)\b", re.IGNORECASE)
-
-
-_ASKED = re.compile(r"^\s*(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|"
-                    r"could|will|would|should|has|have|had)\b(?!\s+about\b)", re.IGNORECASE)
+# a question word or an auxiliary verb that opens a question
+_WH_OR_AUX = (r"who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|"
+              r"would|should|has|have|had")
+_QUESTION_START = re.compile(rf"^\s*(?:{_WH_OR_AUX}|tell me|explain|summari[sz]e|list|describe|define)\b",
+                             re.IGNORECASE)
+_ASKED = re.compile(rf"^\s*(?:{_WH_OR_AUX})\b(?!\s+about\b)", re.IGNORECASE)
 
 
 def asked_as_question(text: str) -> bool:
@@ -177,9 +176,9 @@ def looks_like_question(text: str) -> bool:
 _FOLLOW_START = re.compile(r"^\s*(?:and|also|so|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
 # Words that point back at something said before: a sentence with one does not stand on its own.
 _POINTING = frozenset("it its he him his she her they them their there".split())
-_DEMONSTRATIVES = frozenset("that this those these".split())
-# A sentence ends at . ! or ? (maybe closing a quote) before a capital, or at a line break; "U.S." and initials
-# do not end one.
+_DEMONSTRATIVES = frozenset("that this those these".split())  # point back unless a noun follows ("this summit")
+# A sentence ends at . ! or ? (maybe closing a quote) before a capital, at ? or ! before any word, or at a line
+# break; "U.S." and initials do not end one.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])"
                            r"|(?<=[?!])\s+(?=\w)|\n+")
 
@@ -193,7 +192,8 @@ def looks_like_follow_up(text: str) -> bool:
     """Whether a message reads as a follow-up to the previous answer: "and the capacity?", "how long is it"."""
     text = clean_question(text)
     toks = words(text)
-    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and any(t in _POINTING or t in _DEMONSTRATIVES for t in toks))
+    pointing = any(t in _POINTING or t in _DEMONSTRATIVES for t in toks)
+    return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and pointing)
 
 
 def _points_back(sentence: str) -> bool:
