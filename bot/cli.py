@@ -13,6 +13,7 @@ from typing import Callable, Iterable, TextIO
 
 from .core.engine import Engine
 from .core.evaluation import LabeledSetError, evaluate, load_items
+from .core.evaluation import Report as EvalReport
 from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE = PACKAGE_ROOT / "knowledge"
 DEFAULT_LABELED = PACKAGE_ROOT / "tests" / "data" / "questions.yaml"
+UNTOUCHED = PACKAGE_ROOT / "tests" / "data" / "untouched"
 
 
 def knowledge_dir(arg: str | None) -> Path:
@@ -147,6 +149,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     first = True
     for q in _questions(args, stdin):
         answer = _ask_logged(engine, q, qlog)
+        if getattr(args, "explain", False) and not args.json:
+            out.write(engine.explain(q) + "\n\n")
         if args.json:
             out.write(answer_to_json(answer) + "\n")
         else:
@@ -198,30 +202,60 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _load(args, err)
     if report is None:
         return 1
+    files = [Path(f) for f in args.file]
+    if args.untouched:
+        files += sorted(UNTOUCHED.glob("*.yaml"))
+    files = files or [DEFAULT_LABELED]
     try:
-        items = load_items(args.file or DEFAULT_LABELED)
+        sets = [(f, load_items(f)) for f in files]
     except LabeledSetError as exc:
         print(str(exc), file=err)
         return 1
-    if args.split != "all":
-        items = [i for i in items if i.split == args.split]
     engine = _engine(args, report.knowledge)
-    result = evaluate(engine, items)
-    summary = result.summary()
+    pooled = EvalReport()
+    per_set = []
+    for f, items in sets:
+        if args.split != "all":
+            items = [i for i in items if i.split == args.split]
+        per_set.append((f, evaluate(engine, items)))
+        pooled.outcomes += per_set[-1][1].outcomes
+        pooled.citations_checked += per_set[-1][1].citations_checked
+        pooled.citations_verbatim += per_set[-1][1].citations_verbatim
+    summary = pooled.summary()
     if args.json:
+        if len(per_set) > 1:
+            summary["sets"] = {str(f): r.summary() for f, r in per_set}
+        summary["calibration"] = [{"low": lo, "high": hi, "questions": n, "confidence": round(c, 4),
+                                   "best_right": round(a, 4)} for lo, hi, n, c, a in pooled.calibration()]
         summary["misses"] = [{"q": o.item.q, "in_scope": o.item.in_scope, "status": o.answer.status.value,
-                              "reason": o.reason} for o in result.misses()]
+                              "reason": o.reason} for o in pooled.misses()]
         print(json.dumps(summary, ensure_ascii=False), file=out)
         return 0
-    print(f"labeled set: {args.file or DEFAULT_LABELED} (split: {args.split})", file=out)
-    print(f"  questions:            {summary['questions']} ({summary['in_scope']} in scope, "
+    if len(per_set) > 1:
+        print(f"{'set':32} {'questions':>9} {'right':>7} {'reach':>7} {'wrong':>7} {'oos abst':>8} {'ECE':>6}",
+              file=out)
+        for f, r in per_set:
+            x = r.summary()
+            print(f"{f.stem[:32]:32} {x['questions']:>9} {x['in_scope_correct']:>7.1%} {x['one_click_reach']:>7.1%} "
+                  f"{x['in_scope_wrong']:>7.1%} {x['oos_abstained']:>8.1%} {x['ece']:>6.3f}", file=out)
+        print(f"pooled over {len(per_set)} sets (split: {args.split}):", file=out)
+    else:
+        print(f"labeled set: {files[0]} (split: {args.split})", file=out)
+    print(f"  questions:              {summary['questions']} ({summary['in_scope']} in scope, "
           f"{summary['out_of_scope']} out of scope)", file=out)
-    print(f"  in-scope correct:     {summary['in_scope_correct']:.1%}", file=out)
-    print(f"  in-scope answered:    {summary['answered_rate']:.1%}", file=out)
-    print(f"  out-of-scope abstain: {summary['oos_abstained']:.1%}", file=out)
-    print(f"  overall:              {summary['overall']:.1%}", file=out)
-    print(f"  citations verbatim:   {summary['citation_validity']:.1%}", file=out)
-    misses = result.misses()
+    print(f"  in scope answered right: {summary['in_scope_correct']:.1%}", file=out)
+    print(f"  one-click reach:         {summary['one_click_reach']:.1%} (the right answer given, or a suggestion)",
+          file=out)
+    print(f"  in scope answered wrong: {summary['in_scope_wrong']:.1%}", file=out)
+    print(f"  in scope answered:       {summary['answered_rate']:.1%}", file=out)
+    print(f"  out of scope abstained:  {summary['oos_abstained']:.1%}", file=out)
+    print(f"  overall:                 {summary['overall']:.1%}", file=out)
+    print(f"  citations verbatim:      {summary['citation_validity']:.1%}", file=out)
+    print(f"  calibration (ECE):       {summary['ece']:.3f}", file=out)
+    print("  confidence    questions  mean confidence  best candidate right", file=out)
+    for lo, hi, n, c, acc in pooled.calibration():
+        print(f"  {lo:.1f}-{hi:.1f}    {n:>9}  {c:>15.2f}  {acc:>20.2f}", file=out)
+    misses = pooled.misses()
     if misses:
         print(f"misses ({len(misses)}):", file=out)
         for o in misses:
@@ -403,12 +437,17 @@ def build_parser() -> argparse.ArgumentParser:
                          "entry and the near misses answered (a few seconds)")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
+    a.add_argument("--explain", action="store_true",
+                   help="first show why: the top candidates with their probabilities and features, and the reason "
+                        "for the outcome")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")
     a.add_argument("--log", action="store_true", help="record the questions in the question log (source: cli)")
     ch = sub.add_parser("chat", help="ask questions at an interactive prompt")
     ch.add_argument("--log", action="store_true", help="record the questions in the question log (source: cli)")
     e = sub.add_parser("eval", help="measure the engine on a labeled question set")
-    e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
+    e.add_argument("file", nargs="*", help=f"labeled sets (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
+    e.add_argument("--untouched", action="store_true",
+                   help="also every set in tests/data/untouched/ (the sets that fed nothing), pooled")
     e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
     e.add_argument("--json", action="store_true")
     b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
