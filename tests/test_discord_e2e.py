@@ -51,7 +51,9 @@ def assert_within_limits(data: dict) -> None:
             assert 0 < len(f["name"]) <= limits.EMBED_FIELD_NAME
             assert 0 < len(f["value"]) <= limits.EMBED_FIELD_VALUE
         assert len(e.get("footer", {}).get("text", "")) <= limits.EMBED_FOOTER
+        assert len(e.get("author", {}).get("name", "")) <= limits.EMBED_AUTHOR
         total += len(e.get("title", "")) + len(e.get("description", "")) + len(e.get("footer", {}).get("text", ""))
+        total += len(e.get("author", {}).get("name", ""))
         total += sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
     assert total <= limits.EMBED_TOTAL
     for row in data.get("components") or []:

@@ -39,7 +39,6 @@ class Curator(commands.GroupCog, group_name="curator",
               group_description="For the curators of the knowledge base (Manage Server)"):
     def __init__(self, bot: "BriefBot"):
         self.bot = bot
-        super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return await is_curator(interaction)  # False: the one guard says "You can't use that command here."
