@@ -613,3 +613,20 @@ async def test_ask_works_in_a_dm_and_where_a_user_installed_the_app(h):
     data = callback(await h.interact(elsewhere)).data
     assert "Seho Jang" in data["embeds"][0]["description"]
     assert_within_limits(data)
+
+
+async def test_the_curator_report_echoes_questions_without_hidden_characters(engine, tmp_path):
+    from bot.core.store import QuestionLog
+
+    qlog = QuestionLog(tmp_path / "q.sqlite3", b"k")
+    async with Harness(engine) as h:
+        h.bot.question_log = qlog
+        callback(await h.interact(h.slash("ask", question="what time is it in \u202emoscow\u200b now")))
+        report = h.slash("curator report")
+        report["member"]["permissions"] = str(discord.Permissions(manage_guild=True).value)
+        deferred, sent = await h.interact(report, 2)
+        description = sent.json["embeds"][0]["description"]
+        assert "what time is it in moscow now" in description
+        assert "\u202e" not in description and "\u200b" not in description
+        assert_within_limits(sent.json)
+    qlog.close()

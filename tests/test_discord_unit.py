@@ -589,6 +589,7 @@ def test_cooldown_notice_once_per_window():
 def test_inert_strips_what_can_disguise_echoed_text():
     assert limits.inert("a\u202eb\u2066c\u2069 \u200bd\u200d\x00e\ufeff  f\r\ng\u061c") == "abc de f g"
     assert limits.inert("na\u00efve \u4e2d\u6587 \U0001f600") == "na\u00efve \u4e2d\u6587 \U0001f600"
+    assert limits.visible("one\u202e\n\ttwo\x00") == "one\n\ttwo"
 
 
 def test_every_fixed_user_visible_string_fits_a_message():

@@ -46,6 +46,11 @@ def clip(text: str, limit: int, ellipsis: str = "\u2026") -> str:
     return cut.rstrip(" ,;:") + ellipsis
 
 
+def visible(text: str) -> str:
+    """``text`` without the characters that can disguise or reorder what is echoed; lines and tabs kept."""
+    return text.translate(_INVISIBLE)
+
+
 def inert(text: str) -> str:
-    """``text`` without the characters that can disguise or reorder what is echoed, whitespace collapsed."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    """``visible(text)`` on one line, whitespace collapsed."""
+    return " ".join(visible(text).split())

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...core import limits
-from ...core.limits import clip
+from ...core.limits import clip, visible
 from ...core.report import build_report, report_text
 from ...core.store import QuestionLog, open_database, read_rows
 
@@ -61,7 +61,8 @@ class Curator(commands.GroupCog, group_name="curator",
                 questions, votes = read_rows(conn)
             finally:
                 conn.close()
-            return report_text(build_report(questions, votes, engine, limit=10))
+            # people's questions are echoed here: nothing in them may reorder or hide the report's text
+            return visible(report_text(build_report(questions, votes, engine, limit=10)))
 
         try:
             text = await asyncio.to_thread(build)
