@@ -342,22 +342,35 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import asyncio
 
     from .discord_app.client import BriefBot
-    from .discord_app.runner import StartupError, sync_global
+    from .discord_app.runner import StartupError, clear_guild, sync_global
 
-    if not args.global_:
-        print("Only `sync --global` is a separate step: with DISCORD_GUILD_ID set, `run` syncs the test guild "
-              "at every start.", file=err)
+    if not (args.global_ or args.clear_guild):
+        print("`sync --global` registers the commands for every server (and removes the test server's copies); "
+              "`sync --clear-guild` only removes the copies `run` made in DISCORD_GUILD_ID. With DISCORD_GUILD_ID "
+              "set, `run` syncs the test server at every start.", file=err)
         return 2
     ready = _settings_and_engine(args, err)
     if isinstance(ready, int):
         return ready
     settings, engine = ready
+    if args.clear_guild and settings.guild_id is None:
+        print("`sync --clear-guild` needs DISCORD_GUILD_ID: the server whose copies of the commands to remove.",
+              file=err)
+        return 2
     try:
-        n = asyncio.run(sync_global(BriefBot(engine), settings.token))
+        if args.global_:
+            n = asyncio.run(sync_global(BriefBot(engine), settings.token, clear_guild=settings.guild_id))
+        else:
+            asyncio.run(clear_guild(BriefBot(engine), settings.token, settings.guild_id))
     except StartupError as exc:
         print(str(exc), file=err)
         return 2
-    print(f"Synced {n} commands globally; Discord can take up to an hour to show them in every server.", file=out)
+    if args.global_:
+        print(f"Synced {n} commands globally; Discord can take up to an hour to show them in every server.",
+              file=out)
+    if settings.guild_id is not None:
+        print(f"Removed the copies in server {settings.guild_id}. Now delete DISCORD_GUILD_ID from .env, or `run` "
+              "copies them there again.", file=out)
     return 0
 
 
@@ -461,7 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true", help="CSV rows (section, key, count, ...)")
     rep.add_argument("--days", type=float, help="only the last N days")
     sy = sub.add_parser("sync", help="sync the slash commands with Discord")
-    sy.add_argument("--global", dest="global_", action="store_true", help="sync globally, then exit")
+    sy.add_argument("--global", dest="global_", action="store_true",
+                    help="sync globally (and remove the copies in DISCORD_GUILD_ID), then exit")
+    sy.add_argument("--clear-guild", action="store_true", help="remove the commands' copies in DISCORD_GUILD_ID")
     c = sub.add_parser("commands", help="print the application commands as sent to Discord")
     c.add_argument("--json", action="store_true", help="as a JSON array (the only format)")
     return p

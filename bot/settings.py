@@ -41,14 +41,14 @@ class Settings:
         if require_token and not token:
             raise SettingsError(MISSING_TOKEN)
         guild = (env.get("DISCORD_GUILD_ID") or "").strip()
-        if guild and not guild.isdigit():
+        if guild and not (guild.isascii() and guild.isdigit()):
             raise SettingsError(f"DISCORD_GUILD_ID must be a server id (digits), got {guild!r}.")
         channels: set[int] = set()
         for part in (env.get("BRIEFBOT_CHANNELS") or "").replace(";", ",").split(","):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):
                 raise SettingsError(f"BRIEFBOT_CHANNELS must be channel ids separated by commas, got {part!r}.")
             channels.add(int(part))
         level = (env.get("BRIEFBOT_LOG_LEVEL") or "INFO").strip().upper()

@@ -170,8 +170,7 @@ def test_bad_settings_are_explained(tmp_path, monkeypatch):
 def test_commands_json_prints_the_payloads():
     code, out, _ = run("commands", "--json")
     payload = json.loads(out)
-    assert code == 0 and {p["name"] for p in payload} == {"ask", "topics", "brief", "fact", "help", "report",
-                                                          "reload"}
+    assert code == 0 and {p["name"] for p in payload} == {"ask", "topics", "brief", "fact", "help", "curator"}
 
 
 def test_module_entry_point_and_exit_code():

@@ -28,6 +28,7 @@ from .models import (
     Section,
     Topic,
 )
+from .limits import ITEM_ID
 from .text import normalise_for_quote, sentences
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ MIN_PHRASINGS = 5
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ANSWER_SENTENCES = 3
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# the ids ride in the custom ids of the Discord buttons, which Discord caps at 100 characters
+ID_TOO_LONG = f"id is longer than {ITEM_ID} characters, too long for the Discord buttons that carry it"
 
 BRIEF_FILE = "brief.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -387,6 +390,9 @@ def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], to
             ok = False
         else:
             c.declared.add(e["id"])
+        if isinstance(e["id"], str) and len(e["id"]) > ITEM_ID:
+            c.add(doc, path + ("id",), label, ID_TOO_LONG)
+            ok = False
         if e["topic"] not in topics:
             c.add(doc, path + ("topic",), label, f"unknown topic '{e['topic']}'")
             ok = False
@@ -429,6 +435,9 @@ def _load_facts(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], topi
         ok = True
         if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
             c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+            ok = False
+        elif len(f["id"]) > ITEM_ID:
+            c.add(doc, path + ("id",), label, ID_TOO_LONG)
             ok = False
         if f["topic"] not in topics:
             c.add(doc, path + ("topic",), label, f"unknown topic '{f['topic']}'")
