@@ -17,17 +17,18 @@ from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
 from .core.text import looks_like_follow_up
+from .paths import default_knowledge_dir
 
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KNOWLEDGE = PACKAGE_ROOT / "knowledge"
 DEFAULT_LABELED = PACKAGE_ROOT / "tests" / "data" / "questions.yaml"
 
 
 def knowledge_dir(arg: str | None) -> Path:
-    """--knowledge, else $BRIEFBOT_KNOWLEDGE, else the repository's knowledge/ folder."""
-    return Path(arg or os.environ.get("BRIEFBOT_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+    """--knowledge, else $BRIEFBOT_KNOWLEDGE, else the repository's knowledge/ folder (the shipped copy when
+    installed from a wheel)."""
+    return Path(arg or os.environ.get("BRIEFBOT_KNOWLEDGE") or default_knowledge_dir())
 
 
 def _encoder(args: argparse.Namespace):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import default_data_dir, default_knowledge_dir
 
 
 class SettingsError(ValueError):
@@ -28,8 +28,8 @@ class Settings:
     guild_id: int | None = None
     channels: frozenset[int] = frozenset()
     log_level: str = "INFO"
-    knowledge_dir: Path = ROOT / "knowledge"
-    data_dir: Path = ROOT / "data"
+    knowledge_dir: Path = field(default_factory=default_knowledge_dir)
+    data_dir: Path = field(default_factory=default_data_dir)
     log_questions: bool = True
     retention_days: float | None = None
     hash_key: str | None = field(default=None, repr=False)
@@ -69,8 +69,8 @@ class Settings:
             guild_id=int(guild) if guild else None,
             channels=frozenset(channels),
             log_level=level,
-            knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or ROOT / "knowledge"),
-            data_dir=Path(env.get("BRIEFBOT_DATA") or ROOT / "data"),
+            knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or default_knowledge_dir()),
+            data_dir=Path(env.get("BRIEFBOT_DATA") or default_data_dir()),
             log_questions=flag in {"1", "true", "yes", "on"},
             retention_days=days,
             hash_key=(env.get("BRIEFBOT_HASH_KEY") or "").strip() or None,
