@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
@@ -17,6 +18,7 @@ from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
 from .core.text import looks_like_follow_up
+from . import __version__
 from .paths import default_knowledge_dir
 
 log = logging.getLogger(__name__)
@@ -90,11 +92,46 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for nm_entry, nm, entry, phrasing in conflicts:
         print(f"    near miss {nm!r} [{nm_entry}] ~ phrasing {phrasing!r} [{entry}]", file=out)
     if args.phrasings:
-        _print_outliers("phrasings answered with their own entry", sum(len(e.questions) for e in k.entries),
-                        engine.self_check(), out)
-        _print_outliers("near misses the bot abstains on", sum(len(qs) for _, qs in k.near_misses),
-                        engine.near_miss_check(), out)
+        n_near = sum(len(qs) for _, qs in k.near_misses)
+        print(f"  asking every phrasing ({n_phr}) and near miss ({n_near}): each phrasing should be answered with "
+              f"its own entry, each near miss abstained on", file=out)
+        out.flush()
+        with _progress(engine, n_phr + n_near, err):
+            wrong = engine.self_check()
+            answered = engine.near_miss_check()
+        _print_outliers("phrasings answered with their own entry", n_phr, wrong, out)
+        _print_outliers("near misses the bot abstains on", n_near, answered, out)
+        if (wrong or answered) and not args.warn_only:
+            print(f"check --phrasings: {len(wrong) + len(answered)} problem(s) above (--warn-only to exit 0 "
+                  f"anyway)", file=err)
+            return 1
     return 0
+
+
+@contextmanager
+def _progress(engine: Engine, total: int, err: TextIO):
+    """Show how far a run of ``engine.ask`` calls has got, on a terminal only (a log stays clean): the checks
+    ask through the engine's own ``ask``, so a counting wrapper on this one instance sees every question."""
+    if not (hasattr(err, "isatty") and err.isatty()):
+        yield
+        return
+    ask, done = engine.ask, 0
+
+    def counting(question: str):
+        nonlocal done
+        done += 1
+        if done % 50 == 0 or done == total:
+            err.write(f"\r  asked {done}/{total}")
+            err.flush()
+        return ask(question)
+
+    engine.ask = counting  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del engine.ask  # the class's method again
+        err.write("\r" + " " * 30 + "\r")
+        err.flush()
 
 
 def _print_outliers(title: str, total: int, outliers: list[tuple[str, str, str, str | None]], out: TextIO) -> None:
@@ -378,7 +415,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         result = run_bench(knowledge_dir(args.knowledge), Path(args.file or DEFAULT_LABELED),
-                           progress=lambda s: print(f"bench: {s}", file=err) if not args.json else None,
+                           progress=_bench_progress(err) if not args.json else (lambda s: None),
                            encoder=_encoder(args)[0])
     except KnowledgeError as exc:
         print(exc.summary(), file=err)
@@ -390,18 +427,30 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _bench_progress(err: TextIO) -> Callable[[str], None]:
+    started = time.perf_counter()
+    return lambda stage: print(f"bench [{time.perf_counter() - started:5.1f} s]: {stage}", file=err, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="briefbot", description="Cited answers about INSS Issue Brief Vol.152 No.14 "
                                 "(2026), in a terminal or on Discord.")
-    p.add_argument("--knowledge", help="knowledge folder (default: $BRIEFBOT_KNOWLEDGE or ./knowledge)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
-    p.add_argument("--lexical", action="store_true",
-                   help="match with the lexical rules alone, without the semantic reading")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(p, p)
+    # the same options after the command too (`run -v`, `ask --knowledge DIR "q"`); SUPPRESS keeps a subcommand
+    # from resetting what was given before it
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    _global_options(common, p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub_add = sub.add_parser
+    sub.add_parser = lambda *a, **kw: sub_add(*a, parents=[common], **kw)  # type: ignore[method-assign]
     ck = sub.add_parser("check", help="validate the knowledge base and report coverage")
     ck.add_argument("--phrasings", action="store_true",
-                    help="also ask every phrasing and near miss; list the phrasings not answered with their own "
-                         "entry and the near misses answered (a few seconds)")
+                    help="also ask the bot every phrasing and every near miss in the knowledge base (about 3,500 "
+                         "questions, 20-30 s), list each phrasing not answered with its own entry and each near "
+                         "miss not abstained on, and exit 1 if there is any")
+    ck.add_argument("--warn-only", action="store_true",
+                    help="with --phrasings: list the problems but exit 0")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")
@@ -410,8 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--log", action="store_true", help="record the questions in the question log (source: cli)")
     e = sub.add_parser("eval", help="measure the engine on a labeled question set")
     e.add_argument("file", nargs="?", help=f"labeled set (default: {DEFAULT_LABELED.relative_to(PACKAGE_ROOT)})")
-    e.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--split", choices=("all", "tune", "heldout"), default="all",
+                   help="only the tuning half or the held-out half of the set (split by a hash of each question; "
+                        "default: all)")
+    e.add_argument("--json", action="store_true", help="one JSON object: the summary and every miss")
     b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
     b.add_argument("file", nargs="?", help="labeled set (default: the project's own)")
     b.add_argument("--json", action="store_true", help="one JSON object")
@@ -427,6 +478,19 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("commands", help="print the application commands as sent to Discord")
     c.add_argument("--json", action="store_true", help="as a JSON array (the only format)")
     return p
+
+
+def _global_options(parser: argparse.ArgumentParser, top: argparse.ArgumentParser) -> None:
+    """Options every command takes, before or after its name. ``top`` gets the defaults."""
+    parser.add_argument("--knowledge", help="knowledge folder (default: $BRIEFBOT_KNOWLEDGE, else the knowledge/ "
+                        "folder of this checkout or the one shipped with the package)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    parser.add_argument("--lexical", action="store_true",
+                        help="match with the lexical rules alone, without the semantic reading")
+    parser.add_argument("--no-color", action="store_true",
+                        help="no bold, dim or colour in the terminal (also: NO_COLOR set to anything)")
+    if parser is top:
+        parser.set_defaults(knowledge=None, verbose=False, lexical=False, no_color=False)
 
 
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None,
