@@ -410,6 +410,26 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .core.backup import BackupError, backup_database
+    from .core.store import DB_NAME, KEY_NAME
+
+    settings = _discord_settings(args, err, require_token=False)
+    if settings is None:
+        return 2
+    try:
+        done = backup_database(settings.data_dir / DB_NAME, Path(args.file))
+    except BackupError as exc:
+        print(str(exc), file=err)
+        return 1
+    print(f"Backed up the question log ({done.questions} questions, {done.votes} votes, {done.bytes:,} bytes) to "
+          f"{done.path}.", file=out)
+    if not settings.hash_key:
+        print(f"Keep {settings.data_dir / KEY_NAME} with it (or set BRIEFBOT_HASH_KEY): without the same key, "
+              f"votes after a restore are not matched to earlier ones.", file=out)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .bench import format_bench, run_bench, to_json
 
@@ -475,6 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--days", type=float, help="only the last N days")
     sy = sub.add_parser("sync", help="sync the slash commands with Discord")
     sy.add_argument("--global", dest="global_", action="store_true", help="sync globally, then exit")
+    bk = sub.add_parser("backup", help="copy the question log safely while the bot runs (SQLite online backup)")
+    bk.add_argument("file", help="the new backup file (must not exist yet)")
     c = sub.add_parser("commands", help="print the application commands as sent to Discord")
     c.add_argument("--json", action="store_true", help="as a JSON array (the only format)")
     return p
@@ -507,7 +529,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
         return 0
     reads_stdin = {"ask": cmd_ask, "chat": cmd_chat}
     commands = {"check": cmd_check, "eval": cmd_eval, "bench": cmd_bench, "run": cmd_run, "report": cmd_report,
-                "sync": cmd_sync, "commands": cmd_commands}
+                "sync": cmd_sync, "commands": cmd_commands, "backup": cmd_backup}
     try:
         if args.command in reads_stdin:
             return reads_stdin[args.command](args, out, err, stdin)

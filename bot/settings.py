@@ -21,6 +21,10 @@ your application -> Bot -> Reset Token), optionally with DISCORD_GUILD_ID set to
 slash commands appear there at once. Then run `python -m bot run` again. To try the answers without Discord,
 use `python -m bot ask "..."` or `python -m bot chat`."""
 
+EMPTY_TOKEN = """No Discord token found: the DISCORD_TOKEN line is empty (in .env, or in the environment).
+Put your bot's token after `DISCORD_TOKEN=` (Discord Developer Portal -> your application -> Bot -> Reset
+Token), then run `python -m bot run` again. To try the answers without Discord, use `python -m bot ask "..."`."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -39,7 +43,7 @@ class Settings:
         env = os.environ if env is None else env
         token = (env.get("DISCORD_TOKEN") or "").strip()
         if require_token and not token:
-            raise SettingsError(MISSING_TOKEN)
+            raise SettingsError(EMPTY_TOKEN if "DISCORD_TOKEN" in env else MISSING_TOKEN)
         guild = (env.get("DISCORD_GUILD_ID") or "").strip()
         if guild and not guild.isdigit():
             raise SettingsError(f"DISCORD_GUILD_ID must be a server id (digits), got {guild!r}.")
