@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -142,6 +143,15 @@ def _print_outliers(title: str, total: int, outliers: list[tuple[str, str, str, 
         print(f"    [{key}] {question!r}: {got}", file=out)
 
 
+def _terminal(args: argparse.Namespace, out: TextIO) -> dict:
+    """How to render for ``out``: on a terminal, wrapped to its width and styled (unless --no-color or NO_COLOR);
+    piped elsewhere, neither wrapped nor styled."""
+    if not (hasattr(out, "isatty") and out.isatty()):
+        return {"width": None, "color": False}
+    color = not (getattr(args, "no_color", False) or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")
+    return {"width": max(40, shutil.get_terminal_size().columns - 1), "color": color}
+
+
 def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
     if args.question == ["-"]:
         for line in stdin:
@@ -190,7 +200,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         else:
             if not first:
                 out.write("\n" + "-" * 40 + "\n")
-            out.write(answer_to_text(answer, report.knowledge.brief.meta) + "\n")
+            out.write(answer_to_text(answer, report.knowledge.brief.meta, **_terminal(args, out)) + "\n")
         out.flush()
         first = False
     if qlog is not None:
@@ -225,7 +235,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
             answer = _ask_logged(engine, q, qlog, previous)
             if answer.status is Status.ANSWERED:
                 previous = answer.match.id
-            print(answer_to_text(answer, meta), file=out)
+            print(answer_to_text(answer, meta, **_terminal(args, out)), file=out)
             print(file=out)
     finally:
         if qlog is not None:

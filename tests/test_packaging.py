@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -50,8 +51,14 @@ def test_wheel_installed_in_a_fresh_venv_answers_from_the_shipped_knowledge(tmp_
     """Build the wheel, install it (not editable) into a new virtual environment and ask, from a folder that has no
     knowledge/ of its own. The dependencies come from this environment (a .pth line) so the test needs no
     download beyond the build backend."""
+    src = tmp_path / "src"  # build from a copy: setuptools leaves build/ behind, and stale files there would ship
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    for name in ("bot", "knowledge"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(src)],
                            capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = wheels.glob("briefbot-*.whl")
