@@ -18,7 +18,7 @@ from .core.evaluation import LabeledSetError, evaluate, load_items
 from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
-from .core.text import looks_like_follow_up
+from .core.followup import answer_follow_up
 from . import __version__
 from .paths import default_knowledge_dir
 
@@ -170,13 +170,9 @@ def _cli_log(args: argparse.Namespace, err: TextIO):
 
 def _ask_logged(engine: Engine, question: str, qlog, previous: str | None = None):
     """Answer (and log, with --log). ``previous``: the entry or fact the last answer came from, for a follow-up
-    ("and how long is it?") that the question alone does not answer."""
+    ("and how long is it?", "how old is he now?") that the question alone does not answer."""
     started = time.perf_counter()
-    answer = engine.ask(question)
-    if previous and answer.status is not Status.ANSWERED and looks_like_follow_up(question):
-        follow = engine.follow_up(question, previous)
-        if follow.status is Status.ANSWERED:
-            answer = follow
+    answer = answer_follow_up(engine, question, previous)
     if qlog is not None:
         from .core.store import new_question_id
 
@@ -208,19 +204,37 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     return 0
 
 
+CHAT_QUIT = {"quit", "exit", ":q", ":quit", "q"}
+CHAT_HELP_WORDS = {"help", ":help", "?", ":h"}
+CHAT_HELP = """\
+Type a question about the brief and press Enter. Commands:
+  1, 2, 3 ...   pick a numbered suggestion or related question from the last answer
+  :why          how the bot read the last question (when the engine can say)
+  help, ?       this help
+  quit, Ctrl-D  leave
+A short follow-up ("and how long is it?", "how old is he now?", "the second one?") is read with the last answer.
+The Up and Down arrows recall earlier questions; the history is kept in the data folder."""
+HISTORY_NAME = "chat_history"
+
+
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
-             prompt: Callable[[str], str] = input) -> int:
+             prompt: Callable[[str], str] | None = None) -> int:
     report = _load(args, err)
     if report is None:
         return 1
     engine = _engine(args, report.knowledge)
     qlog = _cli_log(args, err)
     meta = report.knowledge.brief.meta
+    save_history = None
+    if prompt is None:
+        prompt = input
+        if stdin.isatty():
+            save_history = _line_editing(Path(os.environ.get("BRIEFBOT_DATA") or default_data_dir()) / HISTORY_NAME)
     print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
           file=out)
-    print("Type a question; 'quit' or Ctrl-D to leave. A short follow-up (\"and how long is it?\") is read "
-          "with the last answer.", file=out)
+    print("Type a question, a number to pick a suggestion, 'help' for more, 'quit' or Ctrl-D to leave.", file=out)
     previous: str | None = None
+    last = None
     try:
         while True:
             try:
@@ -228,18 +242,83 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
             except (EOFError, KeyboardInterrupt):
                 print(file=out)
                 return 0
-            if q.strip().casefold() in {"quit", "exit", ":q"}:
-                return 0
-            if not q.strip():
+            command = q.strip().casefold()
+            if not command:
                 continue
-            answer = _ask_logged(engine, q, qlog, previous)
+            if command in CHAT_QUIT:
+                return 0
+            if command in CHAT_HELP_WORDS:
+                print(CHAT_HELP + "\n", file=out)
+                continue
+            if command == ":why":
+                print(_why(engine, last) + "\n", file=out)
+                continue
+            picked = _pick(engine, last, command)
+            if isinstance(picked, str):
+                print(picked + "\n", file=out)
+                continue
+            answer = picked or _ask_logged(engine, q, qlog, previous)
             if answer.status is Status.ANSWERED:
                 previous = answer.match.id
+            last = answer
             print(answer_to_text(answer, meta, **_terminal(args, out)), file=out)
             print(file=out)
     finally:
+        if save_history is not None:
+            save_history()
         if qlog is not None:
             qlog.close()
+
+
+def _pick(engine: Engine, last, command: str):
+    """A number after a list of suggestions: that suggestion's answer (or a line saying there is no such number).
+    None when the input is not a pick, to be asked as a question."""
+    if not command.isdigit() or last is None or not last.suggestions:
+        return None
+    n = int(command)
+    if not 1 <= n <= len(last.suggestions):
+        return f"There is no suggestion {n}: pick 1 to {len(last.suggestions)}, or type a question."
+    text = last.suggestions[n - 1]
+    if len(last.candidates) == len(last.suggestions):
+        unit = last.candidates[n - 1]
+        answer = engine.answer_entry(unit, text) or engine.answer_fact(unit)
+        if answer is not None:
+            return answer
+    return engine.ask(text)
+
+
+def _why(engine: Engine, last) -> str:
+    """:why: the engine's own explanation of the last question, when it offers one (``Engine.explain``)."""
+    if last is None:
+        return "Ask a question first; :why then says how the bot read it."
+    explain = getattr(engine, "explain", None)
+    if not callable(explain):
+        return "This version of the engine cannot explain its reading yet."
+    return str(explain(last.question))
+
+
+def _line_editing(history: Path) -> Callable[[], None] | None:
+    """Line editing and history for ``input()`` (the standard library's readline), the history read from and
+    saved to ``history`` (private to the user: questions can be). Returns the function that saves it."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input()
+        return None
+    readline.set_history_length(1000)
+    try:
+        readline.read_history_file(history)
+    except (FileNotFoundError, OSError):
+        pass
+
+    def save() -> None:
+        try:
+            history.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            readline.write_history_file(history)
+            history.chmod(0o600)
+        except OSError as exc:
+            log.warning("could not save the chat history to %s: %s", history, exc)
+
+    return save
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

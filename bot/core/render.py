@@ -75,11 +75,10 @@ def answer_to_text(a: Answer, meta: BriefMeta | None = None, width: int | None =
         if a.suggestions:
             out.append("")
             out.append(paint("Related:", BOLD))
-            out += [wrap(s, "    ", YELLOW, first="  - ") for s in a.suggestions]
-    elif a.suggestions:
-        if a.status is Status.ABSTAINED and a.question.strip():
-            out.append(paint("Questions I can answer:", BOLD))
-        out += [wrap(s, "     ", YELLOW, first=f"  {n}. ") for n, s in enumerate(a.suggestions, 1)]
+    elif a.suggestions and a.status is Status.ABSTAINED and a.question.strip():
+        out.append(paint("Questions I can answer:", BOLD))
+    # numbered, so that `chat` can pick one by its number
+    out += [wrap(s, "     ", YELLOW, first=f"  {n}. ") for n, s in enumerate(a.suggestions, 1)]
     if meta is not None and a.status is Status.ANSWERED:
         out.append("")
         out.append(wrap(f"Source: {meta.citation_line}", style=DIM))
