@@ -151,3 +151,14 @@ def test_bench_baseline_does_not_log_debug_without_verbose(knowledge):
 
     bm25_baseline(knowledge, load_items(LABELED)[:3])
     assert logging.getLogger("bm25s").getEffectiveLevel() == logging.getLogger().getEffectiveLevel()
+
+
+def test_bench_progress_names_each_stage_with_the_time_so_far():
+    from bot.cli import _bench_progress
+
+    err = io.StringIO()
+    progress = _bench_progress(err)
+    progress("quality: engine")
+    progress("memory")
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("bench [") and lines[0].endswith(" s]: quality: engine")

@@ -98,3 +98,15 @@ def test_a_full_question_is_not_rewritten(engine):
     previous = engine.ask("Who is Peng Pai?")
     q = "How long is the Power of Siberia 2 pipeline?"
     assert answer_follow_up(engine, q, previous.match.id).match.id == engine.ask(q).match.id == "pos2-length"
+
+
+def test_discord_reply_resolves_the_pronoun_against_the_answer_it_replies_to(engine):
+    from bot.discord_app.client import BriefBot
+
+    bot = BriefBot(engine, sync_on_start=False)
+    answer, _, _ = bot.ask("how old is he now", source="reply", user_id=1, guild_id=None, channel_id=None,
+                           follow_up_to="proceedings-peng-pai")
+    assert answer.answered and answer.match.id == "proceedings-peng-pai-now"
+    assert answer.question == "how old is he now"
+    alone, _, _ = bot.ask("how old is he now", source="mention", user_id=1, guild_id=None, channel_id=None)
+    assert not alone.answered
