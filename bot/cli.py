@@ -13,14 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
+from . import __version__
 from .core.engine import Engine
 from .core.evaluation import LabeledSetError, evaluate, load_items
 from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
 from .core.followup import answer_follow_up
-from . import __version__
-from .paths import default_knowledge_dir
+from .paths import default_data_dir, default_knowledge_dir
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,11 @@ def _progress(engine: Engine, total: int, err: TextIO):
             err.flush()
         return ask(question)
 
-    engine.ask = counting  # type: ignore[method-assign]
+    try:
+        engine.ask = counting  # type: ignore[method-assign]
+    except AttributeError:  # an engine with __slots__: no progress, the checks still run
+        yield
+        return
     try:
         yield
     finally:
@@ -229,7 +233,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
     if prompt is None:
         prompt = input
         if stdin.isatty():
-            save_history = _line_editing(Path(os.environ.get("BRIEFBOT_DATA") or default_data_dir()) / HISTORY_NAME)
+            save_history = _line_editing(history_path())
     print(f"Ask about \u201c{meta.title}\u201d ({meta.series} Vol.{meta.volume} No.{meta.number}, {meta.year}).",
           file=out)
     print("Type a question, a number to pick a suggestion, 'help' for more, 'quit' or Ctrl-D to leave.", file=out)
@@ -268,6 +272,11 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
             save_history()
         if qlog is not None:
             qlog.close()
+
+
+def history_path() -> Path:
+    """chat's history: in the data folder ($BRIEFBOT_DATA, else data/ in a checkout or the user's data folder)."""
+    return Path(os.environ.get("BRIEFBOT_DATA") or default_data_dir()) / HISTORY_NAME
 
 
 def _pick(engine: Engine, last, command: str):
@@ -545,11 +554,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="briefbot", description="Cited answers about INSS Issue Brief Vol.152 No.14 "
                                 "(2026), in a terminal or on Discord.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _global_options(p, p)
+    _global_options(p, defaults=True)
     # the same options after the command too (`run -v`, `ask --knowledge DIR "q"`); SUPPRESS keeps a subcommand
     # from resetting what was given before it
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    _global_options(common, p)
+    _global_options(common, defaults=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub_add = sub.add_parser
     sub.add_parser = lambda *a, **kw: sub_add(*a, parents=[common], **kw)  # type: ignore[method-assign]
@@ -591,8 +600,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _global_options(parser: argparse.ArgumentParser, top: argparse.ArgumentParser) -> None:
-    """Options every command takes, before or after its name. ``top`` gets the defaults."""
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options every command takes, before or after its name; the top-level parser holds their defaults."""
     parser.add_argument("--knowledge", help="knowledge folder (default: $BRIEFBOT_KNOWLEDGE, else the knowledge/ "
                         "folder of this checkout or the one shipped with the package)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
@@ -600,7 +609,7 @@ def _global_options(parser: argparse.ArgumentParser, top: argparse.ArgumentParse
                         help="match with the lexical rules alone, without the semantic reading")
     parser.add_argument("--no-color", action="store_true",
                         help="no bold, dim or colour in the terminal (also: NO_COLOR set to anything)")
-    if parser is top:
+    if defaults:
         parser.set_defaults(knowledge=None, verbose=False, lexical=False, no_color=False)
 
 

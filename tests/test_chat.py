@@ -96,6 +96,15 @@ def test_pronoun_follow_up_in_chat(chat):
     assert "thirty-six" in second and "doesn't cover" not in second
 
 
+def test_history_path_is_in_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRIEFBOT_DATA", str(tmp_path / "d"))
+    assert cli.history_path() == tmp_path / "d" / cli.HISTORY_NAME
+    monkeypatch.delenv("BRIEFBOT_DATA")
+    from bot.paths import default_data_dir
+
+    assert cli.history_path() == default_data_dir() / cli.HISTORY_NAME
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="readline is not in the Windows standard library")
 def test_history_is_kept_in_the_data_folder_and_private(tmp_path):
     readline = pytest.importorskip("readline")
