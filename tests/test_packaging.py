@@ -88,6 +88,10 @@ def test_wheel_installed_in_a_fresh_venv_answers_from_the_shipped_knowledge(tmp_
                            env=env, capture_output=True, text=True, timeout=60)
     assert where.stdout.strip() == str(site / "bot" / "knowledge")  # the shipped copy, not this checkout's
     assert (site / "bot" / "knowledge" / "qa").is_dir()
+    check = subprocess.run([str(env_dir / "bin" / "briefbot"), "check"], cwd=work, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert check.returncode == 0 and "is valid" in check.stdout
+    assert "then the semantic reading" in check.stdout  # the vector table shipped too (bot/core/data)
 
     # BRIEFBOT_KNOWLEDGE (and --knowledge) still point elsewhere
     p = subprocess.run(ask, cwd=work, env={**env, "BRIEFBOT_KNOWLEDGE": str(work / "missing")},
