@@ -1,13 +1,13 @@
-# briefbot in a container: the wheel (knowledge included) on python:3.12-slim, run as a non-root user, with the
+# briefbot in a container: the wheel (knowledge included) on python:3.11-slim, run as a non-root user, with the
 # question log in the /data volume. Build: docker build -t briefbot .   Run: docker compose up -d (reads .env).
-FROM python:3.12-slim AS build
+FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 RUN pip wheel --no-cache-dir --no-deps -w /wheels .
 
-FROM python:3.12-slim
+FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 BRIEFBOT_DATA=/data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
