@@ -1,11 +1,11 @@
 """Follow-ups that point back at the previous answer: "how old is he now?", "whats the second one about?".
 
 The previous answer's entry (or fact) has a subject, read from the knowledge itself: the name its phrasings keep
-coming back to and that few other entries use ("Peng Pai", "Power of Siberia 2"), whether that name is a person (the
-brief says "he" / "his" / "she" / "her" in a sentence that names it, or a phrasing asks "who is" it), and the items
-its passage enumerates ("The first was ...", "The second was ...", or ① ② ③). A pronoun or an ordinal in a short
-follow-up is replaced by that subject, and the rewritten question is asked like any other. Pure core: the engine
-is passed in and used through its public ``ask`` / ``follow_up``."""
+coming back to and that few other entries use ("Peng Pai", "Power of Siberia 2"), the person "he" / "she" can
+stand for (a name the brief puts just before a "he" / "his" / "she" / "her", or what a "Who ...?" entry answers),
+and the items its passage enumerates ("The first was ...", "The second was ...", or ① ② ③). A pronoun or an
+ordinal in a short follow-up is replaced by that subject, and the rewritten question is asked like any other.
+Pure core: the engine is passed in and used through its public ``ask`` / ``follow_up``."""
 
 from __future__ import annotations
 
@@ -60,7 +60,6 @@ _NOT_NAME = frozenset(
     "how what who whom whose when where why which did does do is are was were can could would should will has have "
     "had the a an in on at according so and but or tell name list identify explain describe give per i if it its "
     "this that these those there then also ok okay please summarise summarize compare define".split())
-_PERSON_WORDS = frozenset("he his him she her".split())
 
 
 def _names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
@@ -79,10 +78,30 @@ def _names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=8)
+class _Version:
+    """A knowledge base as a cache key: by its version (a hash of its files), so the key costs nothing to hash."""
+
+    __slots__ = ("knowledge",)
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+
+    def __hash__(self) -> int:
+        return hash(self.knowledge.version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Version) and other.knowledge.version == self.knowledge.version
+
+
 def _index(knowledge: Knowledge) -> tuple[dict[str, int], frozenset[str], frozenset[str], int]:
+    return _index_of(_Version(knowledge))
+
+
+@lru_cache(maxsize=2)  # the knowledge being served, and the one before a reload
+def _index_of(key: _Version) -> tuple[dict[str, int], frozenset[str], frozenset[str], int]:
     """For each name in the knowledge, in how many entries it occurs; which names are people; the brief's
     lower-case words."""
+    knowledge = key.knowledge
     paragraphs = [p.text for p in knowledge.brief.paragraphs()]
     common = frozenset(w for t in paragraphs for w in re.findall(r"\b[a-z][a-z'-]*\b", t))
     df: Counter[str] = Counter()
