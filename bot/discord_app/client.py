@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from ..core.engine import Engine
 from ..core.feedback import FeedbackSink, LogFeedback
+from ..core.followup import answer_follow_up
 from ..core.loader import KnowledgeError, knowledge_files, load_report
 from ..core.models import Answer
 from ..core.ratelimit import Cooldown
@@ -162,12 +163,8 @@ class BriefBot(commands.AutoShardedBot):
         """The engine's answer (blocking: call it on a thread), the engine used, and the time it took in ms."""
         engine = self.engine
         started = time.perf_counter()
-        answer = engine.ask(question)
-        if follow_up_to and not answer.answered:
-            # a reply to one of our answers that does not stand on its own: read it in that answer's topic
-            followed = engine.follow_up(question, follow_up_to)
-            if followed.answered:
-                answer = followed
+        # a reply to one of our answers may lean on it ("how old is he now?", "and the capacity?")
+        answer = answer_follow_up(engine, question, follow_up_to, reply=True)
         return answer, engine, (time.perf_counter() - started) * 1000
 
     def log_question(self, answer: Answer, engine: Engine, elapsed_ms: float, *, source: str,
