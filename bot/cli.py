@@ -37,7 +37,7 @@ def knowledge_dir(arg: str | None) -> Path:
 
 
 def _encoder(args: argparse.Namespace):
-    """The semantic reading's encoder for this command, loaded once per run (None: the lexical rules alone),
+    """The vector table's encoder for this command, loaded once per run (None: words alone),
     and the line that says which matcher is in use."""
     from .core.semantic import SemanticDataError, load_static_encoder
 
@@ -46,13 +46,13 @@ def _encoder(args: argparse.Namespace):
         return cached
     flag = (os.environ.get("BRIEFBOT_SEMANTIC") or "1").strip().lower()
     if getattr(args, "lexical", False) or flag in {"0", "false", "no", "off"}:
-        result = (None, "matching: lexical rules alone (--lexical or BRIEFBOT_SEMANTIC=0)")
+        result = (None, "matching: by words alone, then the learned decision (--lexical or BRIEFBOT_SEMANTIC=0)")
     else:
         try:
             enc = load_static_encoder()
-            result = (enc, f"matching: lexical rules, then the semantic reading ({enc.name})")
+            result = (enc, f"matching: by words and by meaning ({enc.name}), then the learned decision")
         except SemanticDataError as exc:
-            result = (None, f"matching: lexical rules alone; the semantic reading is off: {exc}")
+            result = (None, f"matching: by words alone; reading by meaning is off: {exc}")
             log.warning("%s", result[1])
     args._encoder = result
     return result
@@ -579,7 +579,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .bench import format_bench, run_bench, to_json
 
     try:
-        result = run_bench(knowledge_dir(args.knowledge), Path(args.file or DEFAULT_LABELED),
+        sets = [Path(args.file)] if args.file else sorted(UNTOUCHED.glob("*.yaml"))
+        result = run_bench(knowledge_dir(args.knowledge), sets,
                            progress=_bench_progress(err) if not args.json else (lambda s: None),
                            encoder=_encoder(args)[0])
     except KnowledgeError as exc:
@@ -635,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true",
                    help="one JSON object: the pooled summary, each set's, the calibration bins and every miss")
     b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
-    b.add_argument("file", nargs="?", help="labeled set (default: the project's own)")
+    b.add_argument("file", nargs="?", help="labeled set (default: the untouched sets in tests/data/untouched/)")
     b.add_argument("--json", action="store_true", help="one JSON object")
     r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
     r.add_argument("--watch", action="store_true", help="reload the knowledge when a file in it changes")
@@ -661,7 +662,7 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
                         "folder of this checkout or the one shipped with the package)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     parser.add_argument("--lexical", action="store_true",
-                        help="match with the lexical rules alone, without the semantic reading")
+                        help="match by words alone, without the vector table (the learned decision still decides)")
     parser.add_argument("--no-color", action="store_true",
                         help="no bold, dim or colour in the terminal (also: NO_COLOR set to anything)")
     if defaults:
