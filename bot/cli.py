@@ -93,7 +93,25 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         engine.self_check(), out)
         _print_outliers("near misses the bot abstains on", sum(len(qs) for _, qs in k.near_misses),
                         engine.near_miss_check(), out)
-    return 0
+    return _check_fidelity(args, k, out)
+
+
+def _check_fidelity(args: argparse.Namespace, k, out: TextIO) -> int:
+    """The fidelity checks (bot/core/fidelity.py): errors make `check` exit 1, warnings are printed only."""
+    from .core.fidelity import check_knowledge, fidelity_table
+
+    findings = check_knowledge(k)
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level != "error"]
+    print(f"  fidelity: {len(errors)} errors, {len(warnings)} warnings", file=out)
+    for f in errors:
+        print(f"    error: {f}", file=out)
+    for f in warnings:
+        print(f"    warning: {f}", file=out)
+    if args.fidelity_table:
+        Path(args.fidelity_table).write_text(fidelity_table(k), encoding="utf-8")
+        print(f"  fidelity table written to {args.fidelity_table}", file=out)
+    return 1 if errors else 0
 
 
 def _print_outliers(title: str, total: int, outliers: list[tuple[str, str, str, str | None]], out: TextIO) -> None:
@@ -401,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--phrasings", action="store_true",
                     help="also ask every phrasing and near miss; list the phrasings not answered with their own "
                          "entry and the near misses answered (a few seconds)")
+    ck.add_argument("--fidelity-table", metavar="PATH",
+                    help="also write the fidelity table (every claim with its paragraph and quote), e.g. "
+                         "docs/fidelity.md")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("question", nargs="+", help="the question, or '-' for stdin")
