@@ -128,8 +128,8 @@ def numbers_in(text: str, ordinals: bool = False) -> set[str]:
             out.add(str(_UNITS_ORD[w]))
         elif ordinals and w in ("first", "second", "third"):
             out.add(str(("first", "second", "third").index(w) + 1))
-        elif w in _SCALES and out:
-            pass  # "50 billion": the figure is already taken; the scale word must then be in the text too
+        elif w in _SCALES:
+            out.add(w)  # "50 billion" vs "50 million": the scale must match too
         i += 1
     return out
 
@@ -141,11 +141,11 @@ _NAME = re.compile(r"[A-Z][\w'\u2019.-]*[\w]|[A-Z]")
 _NAME_FORMS = {
     "Chinese": ("China", "Chinese", "Sino"), "Russian": ("Russia", "Russian"), "Sino": ("China", "Sino"),
     "Korean": ("Korea", "Korean"), "Japanese": ("Japan", "Japanese"), "American": ("U.S.", "United States"),
-    "US": ("U.S.",), "U.S": ("U.S.",), "U.S.": ("U.S.",), "Xi": ("Xi",), "Soviet": ("Soviet",),
+    "US": ("U.S.",), "U.S": ("U.S.",), "U.S.": ("U.S.",),
     "Western": ("West", "Western"), "Siberian": ("Siberia",), "European": ("Europe", "European"),
 }
-# Capitalised words that are not names: sentence openers, list labels, units.
-_NOT_NAMES = {"I", "A", "An", "The", "MOU", "GTI", "bcm", "OK"}
+# Capitalised words that are not names to look up: articles, and our abbreviation of "memorandum of understanding".
+_NOT_NAMES = {"I", "A", "An", "The", "MOU", "OK"}
 
 
 def _sentence_starts(text: str) -> set[int]:
@@ -244,7 +244,7 @@ _ASKS = {
                      r"\bon what day\b|\bhow long ago\b|\bhow long before\b|\bhow many (?:days|years|weeks|months|"
                      r"hours) (?:before|after|earlier|later|ago)\b", re.IGNORECASE),
     PERSON: re.compile(rf"{_LEAD}who(?:'s|se|m)?\b|\bwho {_AUX}\b|\b(?:by|to|with|from) whom\b|"
-                       r"\bwhose\b|\bwho (?:wrote|met|received|hosted|signed|led|said|argued|suggested|greeted)\b",
+                       r"\bwho (?:wrote|met|received|hosted|signed|led|said|argued|suggested|greeted)\b",
                        re.IGNORECASE),
     PLACE: re.compile(rf"{_LEAD}where\b|\bwhere {_AUX}\b|\b(?:which|what) (?:city|country|capital|venue|place|"
                       r"location|square|region|river|sea|strait)\b|\bin what (?:city|place|country)\b",
@@ -395,17 +395,12 @@ def _lowercase_vocabulary(knowledge: Knowledge) -> set[str]:
 def _paragraph_texts(knowledge: Knowledge, cits: Iterable[Citation]) -> list[str]:
     """The cited paragraphs, each with its section title: "Power of Siberia 2, ¶4" names the pipeline even
     where the paragraph says "this project"."""
-    out = []
+    out: dict[str, str] = {}
     for c in cits:
         p = knowledge.paragraph(c.paragraph_id)
-        if p is not None and p.text not in out:
-            out.append(f"{p.section_title}. {p.text}")
-    return out
-
-
-def _meta_text(knowledge: Knowledge) -> str:
-    m = knowledge.brief.meta
-    return f"{m.publisher} {m.series} Vol.{m.volume} No.{m.number} {m.year} {m.author} {m.contact}"
+        if p is not None:
+            out.setdefault(p.id, f"{p.section_title}. {p.text}")
+    return list(out.values())
 
 
 _LIST_AFTER = re.compile(r"[:(]\s*([^.()]*?)(?:\)|\.(?:\s|$)|$)")
