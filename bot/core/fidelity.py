@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from .models import Citation, Fact, Knowledge, QAEntry
@@ -88,19 +89,20 @@ _UNITS_ORD = {w: n for n, w in enumerate(
 _TENS_ORD = {w: 10 * n for n, w in enumerate(
     "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split(), 2)}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
-_CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ① .. ⑳ in the brief's numbered lists
+_CIRCLED = str.maketrans({chr(0x2460 + i): f" {i + 1} " for i in range(20)})  # ① .. ⑳: the brief's lists
 _NUM_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+")
 # Words that look like numbers but are not a quantity the brief must state: "one of", "one-on-one", "first".
 _NOT_A_NUMBER = {"one", "zero"}
 
 
-def numbers_in(text: str, ordinals: bool = False) -> set[str]:
+@lru_cache(maxsize=4096)
+def numbers_in(text: str, ordinals: bool = False) -> frozenset[str]:
     """Every number the text states, as a canonical string: "2,600" and "2600" -> "2600", "twenty-fifth" and
     "25th" -> "25", "forty" -> "40", "①" -> "1". "one", "first", "second" and "third" are left out unless
     ``ordinals`` (for the brief's side: "Third, ..." numbers a list): in an answer they are mostly not
     quantities ("one of the items", "first U.S.-China, then China-Russia"). "(1)" list markers are not numbers."""
     text = re.sub(r"\(\d\)", " ", text)
-    text = "".join(_CIRCLED.get(ch, ch) for ch in text)
+    text = text.translate(_CIRCLED)
     text = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text)  # 25th -> 25
     out: set[str] = set()
     toks = _NUM_TOKEN.findall(text.replace("-", " "))
@@ -131,7 +133,7 @@ def numbers_in(text: str, ordinals: bool = False) -> set[str]:
         elif w in _SCALES:
             out.add(w)  # "50 billion" vs "50 million": the scale must match too
         i += 1
-    return out
+    return frozenset(out)
 
 
 # ---------------------------------------------------------------------------------------------------- names
@@ -250,6 +252,11 @@ _ASKS = {
                       r"location|square|region|river|sea|strait)\b|\bin what (?:city|place|country)\b",
                       re.IGNORECASE),
 }
+# A word each pattern needs, to skip the patterns that cannot match (the checks run on every phrasing).
+_TRIGGERS = {COUNT: ("how many", "number of", "how much time"), YEAR: ("year",),
+             DATE: ("when", "date", "day", "month", "time", "how long", "how many"), PERSON: ("who",),
+             PLACE: ("where", "city", "country", "capital", "venue", "place", "location", "square", "region",
+                     "river", "sea", "strait")}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE_STATED = re.compile(
@@ -281,7 +288,8 @@ _COUNT_UNITS = re.compile(r"\b(?:19|20)\d\d\b")  # years are not counts
 
 def asked_kinds(question: str) -> set[str]:
     """What kind of answer the question asks for: a count, a year, a date, a person, a place (or nothing)."""
-    kinds = {k for k, rx in _ASKS.items() if rx.search(question)}
+    folded = question.casefold()
+    kinds = {k for k, rx in _ASKS.items() if any(t in folded for t in _TRIGGERS[k]) and rx.search(question)}
     if COUNT in kinds and _ASKS[DATE].search(question) and re.search(
             r"\bhow many (?:days|years|weeks|months|hours) (?:before|after|earlier|later|ago)\b", question, re.I):
         kinds.add(DATE)
@@ -301,7 +309,7 @@ def _counts_in(answer: str) -> set[str]:
     without_dates = re.sub(rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b", " ", answer, flags=re.IGNORECASE)
     without_dates = _COUNT_UNITS.sub(" ", without_dates)
     without_dates = re.sub(r"\b\d+(?:st|nd|rd|th)\b|\b\w+(?:th|first|second|third)\b", " ", without_dates)
-    nums = numbers_in(without_dates)
+    nums = set(numbers_in(without_dates))
     if re.search(r"\b(?:one|single|a single|sole|only one)\b", without_dates, re.IGNORECASE):
         nums.add("1")
     if re.search(r"\b(?:a few|several|most of|all of|all (?:types|kinds|sorts) of|half)\b", without_dates, re.I):
@@ -312,7 +320,8 @@ def _counts_in(answer: str) -> set[str]:
     return nums
 
 
-def stated_kinds(answer: str) -> set[str]:
+@lru_cache(maxsize=512)
+def stated_kinds(answer: str) -> frozenset[str]:
     """What the answer states: a count, a year, a date, a person, a place."""
     out: set[str] = set()
     if _counts_in(answer):
@@ -325,7 +334,7 @@ def stated_kinds(answer: str) -> set[str]:
         out.add(PERSON)
     if _PLACE_WORDS.search(answer) or names_in(answer) & _PLACES:
         out.add(PLACE)
-    return out
+    return frozenset(out)
 
 
 # ---------------------------------------------------------------------------------------------------- polarity
