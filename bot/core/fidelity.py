@@ -430,9 +430,10 @@ def _listed_count(text: str, n: str) -> bool:
 
 def unsupported(text: str, cits: Iterable[Citation], knowledge: Knowledge,
                 vocabulary: set[str] | None = None) -> list[str]:
-    """The numbers and names in ``text`` that none of the cited paragraphs contains. The brief's title counts
-    and numbering (``BriefMeta.citation_line``, which every reply names) count as context for every citation, and so do the cited paragraphs' section titles; a
-    count of items the text lists right after it ("three benefits: a, b, and c") counts as given."""
+    """The numbers and names in ``text`` that none of the cited paragraphs contains. The brief's title and
+    numbering (``BriefMeta.citation_line``, which every reply names) count as context for every citation, and so
+    do the cited paragraphs' section titles; a count of items the text lists right after it ("three benefits: a,
+    b, and c") counts as given."""
     paras = _paragraph_texts(knowledge, cits) + [knowledge.brief.meta.citation_line]
     joined = "\n".join(paras)
     vocabulary = vocabulary if vocabulary is not None else _lowercase_vocabulary(knowledge)
@@ -600,6 +601,7 @@ def fidelity_table(knowledge: Knowledge) -> str:
     lines += ["## Facts", "", "| Fact | Claim | Paragraph | Quote |", "|---|---|---|---|"]
     for f in knowledge.facts:
         c = f.citation
-        lines.append(f"| `{f.id}` | {_cell(f.text)} | {_cell(c.ref)} ({c.paragraph_id}) | \u201c{_cell(c.quote)}\u201d |")
+        lines.append(f"| `{f.id}` | {_cell(f.text)} | {_cell(c.ref)} ({c.paragraph_id}) | "
+                     f"\u201c{_cell(c.quote)}\u201d |")
     lines.append("")
     return "\n".join(lines)
