@@ -104,11 +104,30 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             answered = engine.near_miss_check()
         _print_outliers("phrasings answered with their own entry", n_phr, wrong, out)
         _print_outliers("near misses the bot abstains on", n_near, answered, out)
-        if (wrong or answered) and not args.warn_only:
-            print(f"check --phrasings: {len(wrong) + len(answered)} problem(s) above (--warn-only to exit 0 "
-                  f"anyway)", file=err)
-            return 1
-    return 0
+    status = _check_fidelity(args, k, out)
+    if args.phrasings and (wrong or answered) and not args.warn_only:
+        print(f"check --phrasings: {len(wrong) + len(answered)} problem(s) above (--warn-only to exit 0 "
+              f"anyway)", file=err)
+        return 1
+    return status
+
+
+def _check_fidelity(args: argparse.Namespace, k, out: TextIO) -> int:
+    """The fidelity checks (bot/core/fidelity.py): errors make `check` exit 1, warnings are printed only."""
+    from .core.fidelity import check_knowledge, fidelity_table
+
+    findings = check_knowledge(k)
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level != "error"]
+    print(f"  fidelity: {len(errors)} errors, {len(warnings)} warnings", file=out)
+    for f in errors:
+        print(f"    error: {f}", file=out)
+    for f in warnings:
+        print(f"    warning: {f}", file=out)
+    if args.fidelity_table:
+        Path(args.fidelity_table).write_text(fidelity_table(k), encoding="utf-8")
+        print(f"  fidelity table written to {args.fidelity_table}", file=out)
+    return 1 if errors else 0
 
 
 @contextmanager
@@ -617,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "miss not abstained on, and exit 1 if there is any")
     ck.add_argument("--warn-only", action="store_true",
                     help="with --phrasings: list the problems but exit 0")
+    ck.add_argument("--fidelity-table", metavar="PATH",
+                    help="also write the fidelity table (every claim with its paragraph and quote), e.g. "
+                         "docs/fidelity.md")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("--explain", action="store_true",

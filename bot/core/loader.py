@@ -382,9 +382,13 @@ def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], to
     for i, e in enumerate(items):
         path = ("entries", i)
         label = e.get("id") if isinstance(e, dict) and isinstance(e.get("id"), str) else f"entry {i + 1}"
-        if not _check_keys(c, doc, path, label, e, keys):
+        if not _check_keys(c, doc, path, label, e, keys, frozenset({"opens_with_polarity"})):
             continue
         ok = True
+        polarity = e.get("opens_with_polarity", False)
+        if not isinstance(polarity, bool):
+            c.add(doc, path + ("opens_with_polarity",), label, "'opens_with_polarity' must be true or false")
+            ok = False
         if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
             c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
             ok = False
@@ -415,7 +419,7 @@ def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], to
         related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
         if ok and answer and len(questions) >= MIN_PHRASINGS:
             out.append(QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
-                               f"{doc.rel}:{doc.line(*path)}"))
+                               f"{doc.rel}:{doc.line(*path)}", polarity))
     return out
 
 
