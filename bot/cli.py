@@ -295,7 +295,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
              engine.knowledge.version, settings.guild_id or "none (global commands)", len(settings.channels),
              "on" if settings.log_questions else "off", ", watching knowledge/" if args.watch else "")
     try:
-        asyncio.run(run_bot(bot, settings.token))
+        asyncio.run(run_bot(bot, settings.token, api_base=settings.api_base))
     except StartupError as exc:
         print(str(exc), file=err)
         return 2
@@ -319,7 +319,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ready
     settings, engine = ready
     try:
-        n = asyncio.run(sync_global(BriefBot(engine), settings.token))
+        n = asyncio.run(sync_global(BriefBot(engine), settings.token, api_base=settings.api_base))
     except StartupError as exc:
         print(str(exc), file=err)
         return 2

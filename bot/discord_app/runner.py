@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
-from typing import Any
+from typing import Any, Iterator
 
 import aiohttp
 import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from ..core.engine import Engine
 from .client import BriefBot
@@ -30,52 +34,125 @@ class StartupError(Exception):
     """A failure to start that the user can fix; ``str()`` says how."""
 
 
-async def _login(bot: BriefBot, token: str, timeout: float) -> None:
+@contextlib.contextmanager
+def discord_endpoints(api_base: str | None) -> Iterator[None]:
+    """Send discord.py's REST calls to ``api_base`` (a REST proxy, or the local stand-in) while the bot runs.
+
+    discord.py keeps its REST base (``Route.BASE``, which the interaction webhooks use too) and the gateway it
+    identifies at (``DiscordWebSocket.DEFAULT_GATEWAY``) in class attributes, so this is process-wide; both are
+    put back on exit. With no base, nothing changes: Discord itself."""
+    if not api_base:
+        yield
+        return
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE = api_base
     try:
-        await asyncio.wait_for(bot.login(token), timeout=timeout)
+        yield
+    finally:
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def _use_gateway_of_base(bot: BriefBot) -> None:
+    """Identify at the gateway that ``GET /gateway/bot`` names on the configured base, as against Discord.
+
+    discord.py asks that endpoint when it first connects, but identifies anew (after op 9, or when a resume
+    fails) at its built-in address: point that at the same gateway."""
+    _, url, _ = await bot.http.get_bot_gateway()
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+
+async def _login(bot: BriefBot, token: str, timeout: float, *, custom_base: bool = False) -> None:
+    async def steps() -> None:
+        await bot.login(token)
+        if custom_base:
+            await _use_gateway_of_base(bot)
+
+    try:
+        await asyncio.wait_for(steps(), timeout=timeout)
     except discord.LoginFailure as exc:
         raise StartupError(REJECTED) from exc
     except asyncio.TimeoutError as exc:
         raise StartupError(UNREACHABLE.format(seconds=timeout, reason="no answer")) from exc
-    except (aiohttp.ClientError, OSError) as exc:
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
         raise StartupError(UNREACHABLE.format(seconds=timeout, reason=type(exc).__name__)) from exc
 
 
-def _install_signal_handlers(bot: BriefBot) -> None:
-    """SIGINT and SIGTERM close the Discord connection and the question log cleanly."""
+class _OneLineRetries(logging.Filter):
+    """While the gateway is unreachable, discord.py logs a traceback at every reconnect attempt: keep its line
+    (it says when the next attempt is) with the error's one-line summary instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+            exc = record.exc_info[1]
+            record.msg = f"{record.msg} (%s)"
+            record.args = (*(record.args or ()), f"{type(exc).__name__}: {exc}")
+            record.exc_info = None
+        return True
+
+
+def _install_signal_handlers() -> list[signal.Signals]:
+    """SIGINT and SIGTERM stop whatever the bot is doing (logging in, connecting, waiting to retry, serving):
+    they cancel the main task, whose way out closes the Discord connection and the question log cleanly.
+    Returns the list that received signals are added to."""
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    received: list[signal.Signals] = []
 
     def stop(sig: signal.Signals) -> None:
+        if received:
+            log.info("%s received: already closing", sig.name)
+            return
+        received.append(sig)
         log.info("%s received: closing the Discord connection and the question log", sig.name)
-        if not bot.is_closed():
-            loop.create_task(bot.close())
+        if main is not None:
+            main.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop, sig)
         except (NotImplementedError, RuntimeError):  # not on this platform / not the main thread
             pass
+    return received
 
 
-async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Log in and stay connected until closed. Raises StartupError on a failure the user can fix."""
-    async with bot:
-        _install_signal_handlers(bot)
-        await _login(bot, token, timeout)
-        try:
-            await bot.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired as exc:
-            raise StartupError(NO_INTENT) from exc
+async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *,
+                  api_base: str | None = None) -> None:
+    """Log in and stay connected until closed or signalled. Raises StartupError on a failure the user can fix."""
+    one_line = _OneLineRetries()
+    logging.getLogger("discord.shard").addFilter(one_line)
+    try:
+        with discord_endpoints(api_base):
+            async with bot:
+                received = _install_signal_handlers()
+                try:
+                    await _login(bot, token, timeout, custom_base=bool(api_base))
+                    await bot.connect(reconnect=True)
+                except asyncio.CancelledError:
+                    if not received:
+                        raise
+                    asyncio.current_task().uncancel()  # stopped by a signal: close below, then return
+                except discord.PrivilegedIntentsRequired as exc:
+                    raise StartupError(NO_INTENT) from exc
+                except discord.ConnectionClosed as exc:
+                    if exc.code == 4004:  # the gateway's "authentication failed"
+                        raise StartupError(REJECTED) from exc
+                    raise
+            if received:
+                log.info("stopped: the Discord connection and the question log are closed")
+    finally:
+        logging.getLogger("discord.shard").removeFilter(one_line)
 
 
-async def sync_global(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT) -> int:
+async def sync_global(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *,
+                      api_base: str | None = None) -> int:
     """Log in, sync the commands globally (they can take up to an hour to appear everywhere), log out."""
     bot.sync_on_start = False  # login runs setup_hook, which loads the extensions; sync globally here instead
-    async with bot:
-        await _login(bot, token, timeout)
-        synced = await bot.tree.sync()
-        log.info("synced %d commands globally", len(synced))
-        return len(synced)
+    with discord_endpoints(api_base):
+        async with bot:
+            await _login(bot, token, timeout)
+            synced = await bot.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+            return len(synced)
 
 
 async def command_payloads(engine: Engine) -> list[dict[str, Any]]:
