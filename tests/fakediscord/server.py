@@ -119,6 +119,7 @@ class FakeDiscord:
         self.session: Session | None = None
         self.sessions: dict[str, Session] = {}
         self.connections: list[Connection] = []
+        self.response_messages: dict[str, str] = {}  # interaction id -> the message its callback created
         self._originals: dict[str, str] = {}  # interaction token -> its response message id
         self._changed = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -275,7 +276,10 @@ class FakeDiscord:
         if "id" in d and t in ("INTERACTION_CREATE", "MESSAGE_CREATE"):
             self.dispatched[d["id"]] = time.monotonic()
         if session.conn is not None and not session.conn.ws.closed:
-            await self._send(session.conn, event)
+            try:
+                await self._send(session.conn, event)
+            except (ConnectionError, RuntimeError):  # the socket just went: the event waits for a resume
+                pass
         return session.seq
 
     def slash(self, question: str, *, user_id: int = p.USER_ID, name: str = "ask", **options: Any) -> str:
@@ -507,6 +511,8 @@ class FakeDiscord:
 
     def _new_message(self, channel_id: int, body: dict[str, Any], *, flags: int = 0) -> dict[str, Any]:
         ref = body.get("message_reference")
+        if ref is not None:  # discord.py sends these ids as numbers; Discord answers with strings
+            ref = {k: str(v) if k.endswith("_id") else v for k, v in ref.items()}
         msg = p.message(channel_id, body.get("content") or "", message_id=self.snowflake(),
                         author=p.user(p.BOT_ID, "briefbot", bot=True), guild=channel_id == p.CHANNEL_ID,
                         embeds=body.get("embeds"), components=body.get("components"),
@@ -524,7 +530,7 @@ class FakeDiscord:
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):
             msg = self._new_message(p.CHANNEL_ID, data if kind == 4 else {"flags": data.get("flags")})
-            self._originals[token] = msg["id"]
+            self._originals[token] = self.response_messages[iid] = msg["id"]
             interaction["response_message_id"] = msg["id"]
             resource["message"] = msg
         if not with_response:
