@@ -21,6 +21,9 @@ from .client import BriefBot
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 30.0
+DRAIN_TIMEOUT = 2.0  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
+# discord.py's names for the tasks that answer an event (a command, a component, a listener such as on_message)
+ANSWERING = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-", "discord.py: ")
 REJECTED = ("Discord rejected the token. Copy it again from the Developer Portal (your application -> Bot -> "
             "Reset Token) into DISCORD_TOKEN in .env.")
 UNREACHABLE = ("Could not reach Discord within {seconds:.0f} seconds ({reason}). Check this machine's internet "
@@ -115,6 +118,27 @@ def _install_signal_handlers() -> list[signal.Signals]:
     return received
 
 
+async def _drain(bot: BriefBot) -> None:
+    """Stop reading the gateway, give the answers in progress a moment to reach Discord, cancel the rest quietly.
+
+    Questions are logged when they are answered, so whatever was answered is in the log either way."""
+    for shard in bot.shards.values():
+        try:
+            await asyncio.wait_for(shard.disconnect(), timeout=1.0)
+        except (asyncio.TimeoutError, OSError, aiohttp.ClientError):
+            pass
+    me = asyncio.current_task()
+    answering = [t for t in asyncio.all_tasks() if t is not me and t.get_name().startswith(ANSWERING)]
+    if not answering:
+        return
+    _, late = await asyncio.wait(answering, timeout=DRAIN_TIMEOUT)
+    if late:
+        log.warning("%d answer(s) still in progress after %.0f s were cut short", len(late), DRAIN_TIMEOUT)
+        for task in late:
+            task.cancel()
+        await asyncio.wait(late, timeout=1.0)
+
+
 async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *,
                   api_base: str | None = None) -> None:
     """Log in and stay connected until closed or signalled. Raises StartupError on a failure the user can fix."""
@@ -130,7 +154,8 @@ async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *
                 except asyncio.CancelledError:
                     if not received:
                         raise
-                    asyncio.current_task().uncancel()  # stopped by a signal: close below, then return
+                    asyncio.current_task().uncancel()  # stopped by a signal: finish, close below, return
+                    await _drain(bot)
                 except discord.PrivilegedIntentsRequired as exc:
                     raise StartupError(NO_INTENT) from exc
                 except discord.ConnectionClosed as exc:
