@@ -21,6 +21,7 @@ from .client import BriefBot
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 30.0
+STALL_PROBE, STALL_WARNING = 0.05, 1.0  # seconds: how often the event loop's lateness is sampled; when to warn
 DRAIN_TIMEOUT = 2.0  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
 # discord.py's names for the tasks that answer an event (a command, a component, a listener such as on_message)
 ANSWERING = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-", "discord.py: ")
@@ -118,6 +119,19 @@ def _install_signal_handlers() -> list[signal.Signals]:
     return received
 
 
+async def _watch_loop(worst: list[float], every: float = STALL_PROBE) -> None:
+    """Measure how late the event loop wakes up: ``worst[0]`` keeps the longest stall, in seconds."""
+    loop = asyncio.get_running_loop()
+    while True:
+        start = loop.time()
+        await asyncio.sleep(every)
+        stall = loop.time() - start - every
+        if stall > worst[0]:
+            worst[0] = stall
+        if stall > STALL_WARNING:
+            log.warning("the event loop was blocked for %.1f s: answers and heartbeats waited", stall)
+
+
 async def _drain(bot: BriefBot) -> None:
     """Stop reading the gateway, give the answers in progress a moment to reach Discord, cancel the rest quietly.
 
@@ -148,6 +162,8 @@ async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *
         with discord_endpoints(api_base):
             async with bot:
                 received = _install_signal_handlers()
+                worst = [0.0]
+                probe = asyncio.create_task(_watch_loop(worst), name="briefbot-loop-probe")
                 try:
                     await _login(bot, token, timeout, custom_base=bool(api_base))
                     await bot.connect(reconnect=True)
@@ -162,6 +178,9 @@ async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *
                     if exc.code == 4004:  # the gateway's "authentication failed"
                         raise StartupError(REJECTED) from exc
                     raise
+                finally:
+                    probe.cancel()
+                    log.info("event loop: worst stall %.0f ms", worst[0] * 1000)
             if received:
                 log.info("stopped: the Discord connection and the question log are closed")
     finally:
