@@ -12,7 +12,12 @@ import discord
 import pytest
 from fakediscord import FakeDiscord
 from fakediscord import payloads as p
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 from fakediscord.botproc import ROOT, BotProcess
+
+from bot.discord_app.runner import discord_endpoints
+from bot.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +28,33 @@ MESSAGE_CONTENT = 1 << 15
 def fake():
     with FakeDiscord() as fake:
         yield fake
+
+
+def commands_json() -> list:
+    printed = subprocess.run([sys.executable, "-m", "bot", "commands", "--json"], cwd=ROOT, text=True,
+                             capture_output=True, timeout=60, check=True).stdout
+    return json.loads(printed)
+
+
+def test_discord_api_base_is_an_http_url_or_empty():
+    env = {"DISCORD_TOKEN": "t"}
+    assert Settings.from_env(env).api_base is None
+    assert Settings.from_env({**env, "DISCORD_API_BASE": " "}).api_base is None
+    base = Settings.from_env({**env, "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/"}).api_base
+    assert base == "http://127.0.0.1:8080/api/v10"
+    for bad in ("127.0.0.1:8080/api/v10", "ftp://x/api/v10", "http:///api"):
+        with pytest.raises(SettingsError, match="DISCORD_API_BASE"):
+            Settings.from_env({**env, "DISCORD_API_BASE": bad})
+
+
+def test_discord_endpoints_point_discord_py_elsewhere_and_put_it_back():
+    before = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    with discord_endpoints("http://127.0.0.1:9/api/v10"):
+        assert Route("GET", "/users/@me").url == "http://127.0.0.1:9/api/v10/users/@me"
+        DiscordWebSocket.DEFAULT_GATEWAY = "ws://127.0.0.1:9/"  # as run_bot sets it from GET /gateway/bot
+    assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == before
+    with discord_endpoints(None):
+        assert Route.BASE == before[0] == "https://discord.com/api/v10"
 
 
 def expected_intents(message_content: bool) -> int:
@@ -51,9 +83,7 @@ def test_start_up_identifies_with_the_expected_intents_syncs_the_guild_and_logs_
         assert len(sync) == 1
         assert not fake.of(rf"^/applications/{p.APP_ID}/commands$", "PUT")  # never global at start-up
         if not channels:  # once is enough: the same payload either way
-            printed = subprocess.run([sys.executable, "-m", "bot", "commands", "--json"], cwd=ROOT, text=True,
-                                     capture_output=True, timeout=60, check=True).stdout
-            assert sync[0].json == json.loads(printed)
+            assert sync[0].json == commands_json()
         assert "logged in as briefbot (%d) in 1 guild(s), 1 shard(s)" % p.BOT_ID in bot.log
         bot.send_signal(signal.SIGTERM)
         assert bot.wait(5) == 0
@@ -65,6 +95,14 @@ def test_without_a_test_guild_nothing_is_synced(fake, tmp_path):
         assert not fake.of(r"/commands$", "PUT")
         bot.send_signal(signal.SIGTERM)
         assert bot.wait(5) == 0
+
+
+def test_sync_global_puts_the_commands_json_payload(fake, tmp_path):
+    with BotProcess(fake, tmp_path, guild=False, command=("sync", "--global")) as sync:
+        assert sync.wait(60) == 0, sync.log
+    (put,) = fake.of(rf"^/applications/{p.APP_ID}/commands$", "PUT")
+    assert put.json == commands_json()
+    assert not fake.connections  # no gateway needed to sync
 
 
 def test_a_token_rest_rejects_exits_2(fake, tmp_path):

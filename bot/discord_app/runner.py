@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 30.0
 STALL_PROBE, STALL_WARNING = 0.05, 1.0  # seconds: how often the event loop's lateness is sampled; when to warn
-DRAIN_TIMEOUT = 2.0  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
+DRAIN_TIMEOUT = 1.5  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
 # discord.py's names for the tasks that answer an event (a command, a component, a listener such as on_message)
 ANSWERING = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-", "discord.py: ")
 REJECTED = ("Discord rejected the token. Copy it again from the Developer Portal (your application -> Bot -> "
@@ -138,7 +138,7 @@ async def _drain(bot: BriefBot) -> None:
     Questions are logged when they are answered, so whatever was answered is in the log either way."""
     for shard in bot.shards.values():
         try:
-            await asyncio.wait_for(shard.disconnect(), timeout=1.0)
+            await asyncio.wait_for(shard.disconnect(), timeout=0.5)
         except (asyncio.TimeoutError, OSError, aiohttp.ClientError):
             pass
     me = asyncio.current_task()
@@ -150,7 +150,7 @@ async def _drain(bot: BriefBot) -> None:
         log.warning("%d answer(s) still in progress after %.0f s were cut short", len(late), DRAIN_TIMEOUT)
         for task in late:
             task.cancel()
-        await asyncio.wait(late, timeout=1.0)
+        await asyncio.wait(late, timeout=0.5)
 
 
 async def run_bot(bot: BriefBot, token: str, timeout: float = CONNECT_TIMEOUT, *,

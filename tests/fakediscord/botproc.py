@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    """``python -m bot run`` in ``folder`` (its .env, its data folder, its log file); stopped and reaped on exit."""
+    """``python -m bot run`` (or another ``command``) in ``folder``, with its .env, its data folder and its log file;
+    stopped and reaped on exit."""
 
     def __init__(self, fake: FakeDiscord, folder: Path, *, token: str | None = None, guild: bool = True,
                  channels: str = "", semantic: bool = False, log_level: str = "INFO",
-                 extra: dict[str, str] | None = None):
+                 extra: dict[str, str] | None = None, command: tuple[str, ...] = ("run",)):
         self.fake = fake
+        self.command = command
         self.folder = Path(folder)
         self.data = self.folder / "data"
         self.stderr_path = self.folder / "bot.log"
@@ -47,7 +49,7 @@ class BotProcess:
         env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONUNBUFFERED"] = "1"
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.folder, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", *self.command], cwd=self.folder, env=env,
                                      stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=subprocess.STDOUT)
         return self
 
