@@ -147,7 +147,7 @@ async def _drain(bot: BriefBot) -> None:
         return
     _, late = await asyncio.wait(answering, timeout=DRAIN_TIMEOUT)
     if late:
-        log.warning("%d answer(s) still in progress after %.0f s were cut short", len(late), DRAIN_TIMEOUT)
+        log.warning("%d answer(s) still in progress after %.1f s were cut short", len(late), DRAIN_TIMEOUT)
         for task in late:
             task.cancel()
         await asyncio.wait(late, timeout=0.5)
