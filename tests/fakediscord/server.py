@@ -119,6 +119,7 @@ class FakeDiscord:
         self.session: Session | None = None
         self.sessions: dict[str, Session] = {}
         self.connections: list[Connection] = []
+        self.kinds: dict[str, int] = {}  # interaction id -> its type (2 command, 3 component)
         self.response_messages: dict[str, str] = {}  # interaction id -> the message its callback created
         self._originals: dict[str, str] = {}  # interaction token -> its response message id
         self._changed = threading.Condition()
@@ -299,6 +300,7 @@ class FakeDiscord:
 
     def _interact(self, kind: int, data: dict[str, Any], user_id: int, message: dict | None = None) -> str:
         iid = self.snowflake()
+        self.kinds[iid] = kind
         self.dispatch("INTERACTION_CREATE", p.interaction(kind, data, interaction_id=iid, user_id=user_id,
                                                           token="aW50ZXJhY3Rpb24" + secrets.token_hex(16),
                                                           message=message))
@@ -525,7 +527,7 @@ class FakeDiscord:
         data = body.get("data") or {}
         if any(r.status in range(200, 300) for r in self.callbacks(iid)):
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
-        interaction: dict[str, Any] = {"id": iid, "type": 2, "response_message_loading": kind == 5,
+        interaction: dict[str, Any] = {"id": iid, "type": self.kinds.get(iid, 2), "response_message_loading": kind == 5,
                                        "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL)}
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):
