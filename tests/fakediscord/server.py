@@ -39,6 +39,7 @@ class Request:
     authorization: str | None
     at: float  # time.monotonic() when it arrived
     status: int = 0
+    done_at: float = 0.0  # when it was answered (later than ``at`` by any scripted delay)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -455,7 +456,7 @@ class FakeDiscord:
             response = await self._answer(request.method, path, rec)
         except Exception as exc:  # a bug in the stand-in: say so loudly, as a 500 the test will see
             response = self._error(500, 0, f"stand-in error: {type(exc).__name__}: {exc}")
-        rec.status = response.status
+        rec.status, rec.done_at = response.status, time.monotonic()
         self._notify()
         return response
 
