@@ -70,7 +70,7 @@ def run_discord_bench(questions: Sequence[str], *, count: int = 1000, duration: 
             callbacks = [r for r in fake.callbacks() if r.status == 200]
             bot.send_signal(signal.SIGTERM)
             code = bot.wait(30)
-            stall = bot.wait_log(r"event loop: worst stall (\d+) ms", timeout=5)
+            stall = bot.wait_log(r"event loop: worst stall (\d+) ms since ready", timeout=5)
         conn = sqlite3.connect(Path(tmp) / "data" / DB_NAME)
         try:
             rows = [q for (q,) in conn.execute("SELECT question FROM questions")]
