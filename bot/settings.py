@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -37,6 +38,7 @@ class Settings:
     log_questions: bool = True
     retention_days: float | None = None
     hash_key: str | None = field(default=None, repr=False)
+    api_base: str | None = None  # discord.py's REST base, for a REST proxy (or the local stand-in); None: Discord
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
@@ -68,6 +70,10 @@ class Settings:
             raise SettingsError(f"BRIEFBOT_RETENTION_DAYS must be a number of days, got {retention!r}.") from None
         if days is not None and days <= 0:
             raise SettingsError("BRIEFBOT_RETENTION_DAYS must be more than 0 (leave it empty to keep everything).")
+        api_base = (env.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None
+        if api_base is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", api_base):
+            raise SettingsError("DISCORD_API_BASE must be an http(s) URL such as http://127.0.0.1:8080/api/v10 "
+                                f"(leave it empty for Discord itself), got {api_base!r}.")
         return cls(
             token=token,
             guild_id=int(guild) if guild else None,
@@ -78,4 +84,5 @@ class Settings:
             log_questions=flag in {"1", "true", "yes", "on"},
             retention_days=days,
             hash_key=(env.get("BRIEFBOT_HASH_KEY") or "").strip() or None,
+            api_base=api_base,
         )
