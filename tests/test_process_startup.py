@@ -58,8 +58,9 @@ def test_discord_endpoints_point_discord_py_elsewhere_and_put_it_back():
 
 
 def expected_intents(message_content: bool) -> int:
-    """Discord's default intents (no privileged ones), plus message content only when asked."""
-    intents = discord.Intents.default()
+    """Only what the bot uses (issue 10): servers, messages in servers and DMs; message content only when asked."""
+    intents = discord.Intents.none()
+    intents.guilds = intents.guild_messages = intents.dm_messages = True
     assert not intents.members and not intents.presences and not intents.message_content
     return intents.value | (MESSAGE_CONTENT if message_content else 0)
 

@@ -73,6 +73,7 @@ class _Unit:
     has_quantity: bool  # the answer states a number or amount
     has_date: bool  # the answer states a date, a year or a span of time
     near_misses: list[frozenset[str]] = field(default_factory=list)  # questions this unit must not answer
+    phrased: frozenset[str] = frozenset()  # every word of its phrasings (their union)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,8 @@ class Engine:
             self._units.append(self._unit_for_entry(e))
         for f in knowledge.facts:
             self._units.append(self._unit_for_fact(f))
+        for u in self._units:
+            u.phrased = frozenset().union(*u.phrasings)
         by_key = self._near_miss_keys()
         for key, questions in knowledge.near_misses:
             if key in by_key:
@@ -174,6 +177,7 @@ class Engine:
         self._near_phrasings: list[frozenset[str]] = []  # every near miss, in _semantic_near's order
         self._near_numbers: list[frozenset[str]] = []  # ... and its numbers
         self._names = self._build_names(knowledge)
+        self._phrasing_weight: dict[frozenset[str], float] = {}  # a phrasing's total weight, filled as used
         # where each text of the knowledge base sits, by its folded form: for Exclusion
         self._phrasing_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, phrasing index, semantic row)
         self._near_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, near-miss index, semantic row)
@@ -474,15 +478,17 @@ class Engine:
             u = self._units[i]
             phrasings = u.phrasings
             utoks = u.tokens
+            phrased = u.phrased
             near_misses = u.near_misses
             if exclude is not None and i in exclude.phrasings:
                 left_out = exclude.phrasings[i]
                 phrasings = [p for j, p in enumerate(u.phrasings) if j not in left_out]
-                utoks = frozenset().union(*phrasings, u.answer_tokens)
+                phrased = frozenset().union(*phrasings)
+                utoks = phrased | u.answer_tokens
                 covered = math.fsum(weights[t] for t in qwords & utoks)
             if exclude is not None and i in exclude.near_misses:
                 near_misses = [p for j, p in enumerate(u.near_misses) if j not in exclude.near_misses[i]]
-            said_only = math.fsum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
+            said_only = math.fsum(weights[t] for t in (qwords & utoks) - phrased) if phrasings else 0.0
             covered -= (1.0 - self.t.answer_weight) * said_only
             coverage = (covered + self.t.context_weight * math.fsum(weights[t] for t in u.context & qwords)) / total
             answer_cov = math.fsum(weights[t] for t in qwords & u.answer_tokens) / total
@@ -497,10 +503,10 @@ class Engine:
             telling = [t for t in qwords if t not in utoks and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
             missing = [t for t in telling if t not in u.context]
             foreign = sum(1 for t in missing if t not in self._idf)
-            sc = Scored(i, 0.0, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing), foreign,
-                        len(telling), near_miss)
-            score = sum(w * f for w, f in zip(rw, sc.features(u.kind == "fact"), strict=True))
-            out.append(replace(sc, score=score))
+            score = (rw[0] * coverage + rw[1] * close + rw[2] * fz + rw[3] * answer_cov + rw[4] * intent_ok
+                     + rw[5] * intent_miss + (rw[6] if u.kind == "fact" else 0.0))
+            out.append(Scored(i, score, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing),
+                              foreign, len(telling), near_miss))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
 
@@ -517,11 +523,18 @@ class Engine:
                  phrasings: list[frozenset[str]]) -> tuple[float, int]:
         """The best IDF-weighted Dice between the question and one of ``phrasings``, and which one."""
         best, best_j = 0.0, -1
+        totals = self._phrasing_weight
         for j, p in enumerate(phrasings):
-            inter = math.fsum(weights[t] for t in qset & p)
+            common = qset & p
+            if not common:
+                continue
+            inter = math.fsum(weights[t] for t in common)
             if not inter:
                 continue
-            d = 2 * inter / (ptotal + math.fsum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p))
+            own = totals.get(p)
+            if own is None:  # a phrasing's own weight does not depend on the question: computed once
+                own = totals[p] = math.fsum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p)
+            d = 2 * inter / (ptotal + own)
             if d > best:
                 best, best_j = d, j
         return best, best_j

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 30.0
 STALL_PROBE, STALL_WARNING = 0.05, 1.0  # seconds: how often the event loop's lateness is sampled; when to warn
-DRAIN_TIMEOUT = 1.5  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
+DRAIN_TIMEOUT = 3.0  # on SIGTERM/SIGINT, how long the answers already being written may take to finish
 # discord.py's names for the tasks that answer an event (a command, a component, a listener such as on_message)
 ANSWERING = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-", "discord.py: ")
 REJECTED = ("Discord rejected the token. Copy it again from the Developer Portal (your application -> Bot -> "
