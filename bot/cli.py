@@ -16,6 +16,7 @@ from .core.evaluation import LabeledSetError, evaluate, load_items
 from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
+from .core.store import HashKeyError
 from .core.text import looks_like_follow_up
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import sqlite3
 
     from .core.report import build_report, report_csv, report_text
-    from .core.store import DB_NAME, open_database, read_rows
+    from .core.store import DB_NAME, DatabaseDamaged, read_log
 
     ready = _settings_and_engine(args, err, require_token=False)
     if isinstance(ready, int):
@@ -353,12 +354,12 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
               f"folder).", file=err)
         return 1
     since = time.time() - args.days * 86400 if args.days else None
-    try:
-        conn = open_database(path)
-        try:
-            questions, votes = read_rows(conn, since)
-        finally:
-            conn.close()
+    try:  # read-only: the report never creates, migrates or moves the file
+        questions, votes = read_log(path, since)
+    except DatabaseDamaged as exc:
+        print(f"The question log {path} is damaged ({exc}). Nothing was changed; keep a copy of the file. The "
+              f"bot moves a damaged log aside and starts a new one at its next write.", file=err)
+        return 1
     except (sqlite3.Error, OSError) as exc:
         print(f"Cannot read the question log {path}: {exc}", file=err)
         return 1
@@ -450,5 +451,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return commands[args.command](args, out, err)
     except BrokenPipeError:
         return 0
+    except HashKeyError as exc:
+        print(f"Cannot start the question log: {exc}.", file=err)
+        return 2
     parser.error(f"unknown command {args.command}")
     return 2
