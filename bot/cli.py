@@ -286,12 +286,18 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .discord_app.client import BriefBot
     from .discord_app.runner import StartupError, run_bot
 
-    ready = _settings_and_engine(args, err)
-    if isinstance(ready, int):
-        return ready
-    settings, engine = ready
+    from .core.loader import knowledge_stamp
+
+    settings = _discord_settings(args, err)
+    if settings is None:
+        return 2
+    stamp = knowledge_stamp(settings.knowledge_dir) if args.watch else None  # before loading: no edit slips by
+    engine = _engine_for(args, settings, err)
+    if engine is None:
+        return 1
     bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels,
-                   question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch)
+                   question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch,
+                   knowledge_stamp=stamp)
     log.info("starting: knowledge %s, test guild %s, watched channels %d, question log %s%s",
              engine.knowledge.version, settings.guild_id or "none (global commands)", len(settings.channels),
              "on" if settings.log_questions else "off", ", watching knowledge/" if args.watch else "")

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from ..core.engine import Engine
 from ..core.feedback import FeedbackSink, LogFeedback
-from ..core.loader import KnowledgeError, knowledge_files, load_report
+from ..core.loader import KnowledgeError, knowledge_stamp, load_report
 from ..core.models import Answer
 from ..core.ratelimit import Cooldown
 from ..core.store import NullLog, QuestionLog, new_question_id
@@ -50,6 +50,7 @@ class BriefBot(commands.AutoShardedBot):
         question_log: QuestionLog | NullLog | None = None,
         knowledge_dir: Path | None = None,
         watch: bool = False,
+        knowledge_stamp: tuple | None = None,
         **options,
     ):
         channels = frozenset(channels)
@@ -72,6 +73,7 @@ class BriefBot(commands.AutoShardedBot):
         self.sync_on_start = sync_on_start
         self.knowledge_dir = knowledge_dir
         self.watch = watch
+        self._stamp = knowledge_stamp  # --watch: taken before the knowledge was loaded, so no edit slips by
         self._watch_task: asyncio.Task | None = None
         self._reload_lock = asyncio.Lock()
 
@@ -130,7 +132,8 @@ class BriefBot(commands.AutoShardedBot):
     async def reload_knowledge(self) -> tuple[bool, str]:
         """Load and validate the knowledge folder off the event loop; swap it in only if it is valid.
 
-        Questions already being answered finish on the engine they started with."""
+        Questions already being answered finish on the engine they started with. Never raises: whatever goes
+        wrong, the bot keeps serving the knowledge it has."""
         if self.knowledge_dir is None:
             return False, "This bot was started without a knowledge folder to reload from."
         async with self._reload_lock:
@@ -141,6 +144,9 @@ class BriefBot(commands.AutoShardedBot):
                 log.error("reload refused, still serving knowledge %s:\n%s", self.engine.knowledge.version,
                           exc.summary())
                 return False, exc.summary()
+            except Exception as exc:
+                log.exception("reload failed, still serving knowledge %s", self.engine.knowledge.version)
+                return False, f"The reload failed ({type(exc).__name__}); see the bot's log."
             old = self.engine.knowledge.version
             self.engine = engine
             k = engine.knowledge
@@ -150,26 +156,24 @@ class BriefBot(commands.AutoShardedBot):
             return True, message
 
     def _knowledge_stamp(self) -> tuple:
-        files = knowledge_files(self.knowledge_dir)
-        stamp = []
-        for f in files:
-            try:
-                st = f.stat()
-                stamp.append((str(f), st.st_mtime_ns, st.st_size))
-            except OSError:
-                stamp.append((str(f), None, None))
-        return tuple(stamp)
+        return knowledge_stamp(self.knowledge_dir)
 
     async def _watch_knowledge(self) -> None:
-        """``run --watch``: reload when a file in the knowledge folder changes."""
-        last = await asyncio.to_thread(self._knowledge_stamp)
+        """``run --watch``: reload when a file in the knowledge folder changes. Supervised: an unexpected error
+        is logged and the watch goes on."""
+        last = self._stamp if self._stamp is not None else await asyncio.to_thread(self._knowledge_stamp)
         while not self.is_closed():
             await asyncio.sleep(WATCH_INTERVAL)
-            stamp = await asyncio.to_thread(self._knowledge_stamp)
-            if stamp != last:
-                last = stamp
-                log.info("knowledge folder changed; reloading")
-                await self.reload_knowledge()
+            try:
+                stamp = await asyncio.to_thread(self._knowledge_stamp)
+                if stamp != last:
+                    last = stamp
+                    log.info("knowledge folder changed; reloading")
+                    await self.reload_knowledge()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the knowledge watch hit an error; it keeps watching")
 
     async def close(self) -> None:
         if self._watch_task is not None:
