@@ -6,7 +6,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
@@ -146,19 +148,56 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     engine = _engine(args, report.knowledge)
     qlog = _cli_log(args, err)
     first = True
-    for q in _questions(args, stdin):
-        answer = _ask_logged(engine, q, qlog)
-        if args.json:
-            out.write(answer_to_json(answer) + "\n")
-        else:
-            if not first:
-                out.write("\n" + "-" * 40 + "\n")
-            out.write(answer_to_text(answer, report.knowledge.brief.meta) + "\n")
-        out.flush()
-        first = False
-    if qlog is not None:
-        qlog.close()
-    return 0
+    stop = _SignalStop()
+    with stop:
+        try:
+            for q in _questions(args, stdin):
+                answer = _ask_logged(engine, q, qlog)
+                if args.json:
+                    out.write(answer_to_json(answer) + "\n")
+                else:
+                    if not first:
+                        out.write("\n" + "-" * 40 + "\n")
+                    out.write(answer_to_text(answer, report.knowledge.brief.meta) + "\n")
+                out.flush()
+                first = False
+        except _Stopped:
+            pass
+        finally:  # every answered question's row is written before the process ends, however it ends
+            stop.deferred = True  # a second signal now waits for the log to close
+            if qlog is not None:
+                qlog.close()
+    return stop.code
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM while a command runs."""
+
+
+class _SignalStop:
+    """While active, SIGINT and SIGTERM stop the command quietly (no traceback), with the shell's exit code for
+    the signal (130, 143) in ``code``. Once ``deferred`` is set (the command is closing its files), a signal is
+    only noted. The previous handlers come back on exit. Only in the main thread: elsewhere it does nothing."""
+
+    def __init__(self) -> None:
+        self.code = 0
+        self.deferred = False
+        self._previous: dict = {}
+
+    def _handle(self, signum, frame) -> None:
+        first = self.code == 0
+        self.code = self.code or 128 + signum
+        if first and not self.deferred:
+            raise _Stopped()
+
+    def __enter__(self) -> "_SignalStop":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO,
@@ -457,6 +496,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return commands[args.command](args, out, err)
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C while loading: quietly, with the shell's code for SIGINT
+        return 130
     except HashKeyError as exc:
         print(f"Cannot start the question log: {exc}.", file=err)
         return 2

@@ -10,6 +10,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -22,8 +23,8 @@ from .text import intents, is_content, stem, words
 log = logging.getLogger(__name__)
 
 GROUP_CUTOFF = 80.0  # token_sort_ratio at which two unanswered questions count as the same question
-BLOCK_WORDS = 3  # a question is compared only with groups that share one of its rarest words ...
-BLOCK_SIZE = 64  # ... and with at most this many groups per word: grouping stays near-linear in the log's size
+BLOCK_WORDS = 3  # a question is compared only with groups that share a pair of its rarest words ...
+BLOCK_SIZE = 64  # ... at most this many per pair: grouping stays near-linear in the log's size
 DEFAULT_DAYS = 30.0  # /report's window unless the curator asks for another
 MAX_VERIFY_ROUNDS = 2
 NEAR_MEANING = 0.5  # a near miss this close in meaning to a proposed phrasing is re-checked with it added ...
@@ -95,29 +96,32 @@ def group_unanswered(rows: list[QuestionRow], engine: Engine, limit: int = 20) -
 
 
 def _group(rows: list[QuestionRow]) -> list[Group]:
-    """Near-linear grouping: identical texts are merged at once; any other text is compared (token_sort_ratio)
-    only with the groups that share one of its BLOCK_WORDS rarest words, at most BLOCK_SIZE groups per word."""
+    """Near-linear grouping. Identical texts merge at once. Any other text is compared (token_sort_ratio) only
+    with the groups filed under a pair of its BLOCK_WORDS rarest words (two texts this alike share most of their
+    words, their rare ones included), at most BLOCK_SIZE groups per pair: a few dictionary look-ups and a few
+    comparisons per question, however long the log."""
     keyed = [(utils.default_process(r.question), r) for r in rows]
     df = Counter(w for key in {k for k, _ in keyed} for w in set(key.split()))
     groups: list[Group] = []
     reps: list[str] = []
     exact: dict[str, int] = {}
-    index: dict[str, list[int]] = {}
+    index: dict[tuple[str, str], list[int]] = {}
     for key, r in keyed:
         gi = exact.get(key)
         if gi is None:
-            rare = sorted(set(key.split()), key=lambda w: (df[w], w))[:BLOCK_WORDS]
-            near = {i: reps[i] for w in rare for i in index.get(w, ())}
-            hit = process.extractOne(key, near, scorer=fuzz.token_sort_ratio, processor=None,
+            rare = sorted(sorted(set(key.split())), key=df.__getitem__)[:BLOCK_WORDS]  # stable: deterministic
+            pairs = list(combinations(rare, 2)) or [(w, "") for w in rare]
+            near = [i for p in pairs for i in index.get(p, ())]
+            hit = process.extractOne(key, [reps[i] for i in near], scorer=fuzz.token_sort_ratio, processor=None,
                                      score_cutoff=GROUP_CUTOFF) if near else None
             if hit is not None:
-                gi = hit[2]
+                gi = near[hit[2]]
             else:
                 gi = len(groups)
                 groups.append(Group(example=r.question))
                 reps.append(key)
-                for w in rare:
-                    block = index.setdefault(w, [])
+                for p in pairs:
+                    block = index.setdefault(p, [])
                     if len(block) < BLOCK_SIZE:
                         block.append(gi)
             exact[key] = gi
@@ -342,10 +346,11 @@ def build_report(questions: list[QuestionRow], votes: list[FeedbackRow], engine:
     votes = [v for v in votes if (k.entry(v.item_id) if v.kind == "qa" else k.fact(v.item_id) if v.kind == "fact"
                                   else None) is not None]
     by_status = Counter(r.status for r in questions)
-    days: dict[str, Counter] = defaultdict(Counter)
+    days: dict[int, Counter] = defaultdict(Counter)
     for r in questions:
-        days[time.strftime("%Y-%m-%d", time.gmtime(r.ts))][r.status] += 1
-    per_day = [(d, {s: c[s] for s in ("answered", "clarify", "abstained")}) for d, c in sorted(days.items())]
+        days[int(r.ts // 86400)][r.status] += 1
+    per_day = [(time.strftime("%Y-%m-%d", time.gmtime(d * 86400)), {s: c[s] for s in ("answered", "clarify", "abstained")})
+               for d, c in sorted(days.items())]
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for v in votes:
         tally[(v.kind, v.item_id)][0 if not v.helpful else 1] += 1
