@@ -98,16 +98,21 @@ def test_migrations_bring_an_old_database_up_to_date(tmp_path):
         open_database(db)
 
 
-def test_a_version_1_log_keeps_its_rows_and_gains_the_reading_column(tmp_path):
+def version_1_log(db: Path) -> None:
+    """A question log as schema version 1 wrote it, with one question: "old question"."""
     from bot.core.store import MIGRATIONS
 
-    db = tmp_path / "q.sqlite3"
     conn = sqlite3.connect(db)
     conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
     conn.execute("INSERT INTO questions VALUES (7, 1.0, 'slash', 1, 2, 'h', 'old question', 'answered', 'qa', "
                  "'about-author', 1.0, 'v', 0.5)")
     conn.commit()
     conn.close()
+
+
+def test_a_version_1_log_keeps_its_rows_and_gains_the_reading_column(tmp_path):
+    db = tmp_path / "q.sqlite3"
+    version_1_log(db)
     with QuestionLog(db, b"k") as log:
         record(log, 1)
     qs, _ = rows(db)
@@ -216,14 +221,16 @@ def test_corrupt_database_is_moved_aside_never_deleted(tmp_path, caplog):
     assert any("moved it to" in r.getMessage() for r in caplog.records)
 
 
-def test_database_failing_while_running_recovers(tmp_path):
+@pytest.mark.parametrize("error", [sqlite3.OperationalError("disk I/O error"),
+                                   ValueError("not an sqlite error: the writer survives it too")])
+def test_database_failing_while_running_recovers(tmp_path, error):
     db = tmp_path / "q.sqlite3"
     calls = {"n": 0}
 
     def flaky(path):
         calls["n"] += 1
         if calls["n"] == 1:
-            raise sqlite3.OperationalError("disk I/O error")
+            raise error
         return open_database(path)
 
     log = QuestionLog(db, b"k", connect=flaky, retry_seconds=0)

@@ -16,6 +16,8 @@ import pytest
 
 from bot.core.feedback import Vote
 from bot.core.models import Answer, Match, Status
+from test_store import rows, version_1_log
+
 from bot.core.store import (
     KEY_NAME,
     MIGRATIONS,
@@ -27,7 +29,6 @@ from bot.core.store import (
     new_question_id,
     open_database,
     read_log,
-    read_rows,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +45,7 @@ def ask(log: QuestionLog, text: str = "how long is pos2", *, user_id: int = 1, g
     return qid
 
 
-def all_rows(db: Path):
-    conn = open_database(db)
-    try:
-        return read_rows(conn)
-    finally:
-        conn.close()
-
+all_rows = rows  # every question and vote in the file
 
 # ------------------------------------------------------------------------------------------ 1. bad rows, shutdown
 
@@ -87,24 +82,6 @@ def test_any_exception_in_one_row_costs_that_row_only(tmp_path, monkeypatch, cap
     assert sorted(q.question for q in all_rows(db)[0]) == ["after", "before", "later"]
     assert log.dropped == 1 and log.written == 3
     assert any("a bug in one row" in r.getMessage() for r in caplog.records)
-
-
-def test_an_exception_outside_the_rows_does_not_kill_the_writer(tmp_path):
-    db = tmp_path / "q.sqlite3"
-    calls = {"n": 0}
-
-    def connect(path):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise ValueError("not an sqlite error")
-        return open_database(path)
-
-    log = QuestionLog(db, KEY, connect=connect, retry_seconds=0)
-    ask(log)
-    assert log.flush()
-    ask(log)
-    log.close()
-    assert log.dropped == 1 and log.written == 1
 
 
 def test_close_never_blocks_on_a_full_queue(tmp_path):
@@ -151,22 +128,28 @@ print(log.written, log.dropped)
 """
 
 
-@pytest.mark.parametrize("processes", [2, 4])
-def test_several_processes_create_and_write_one_database_without_losing_a_row(tmp_path, processes):
-    db = tmp_path / "fresh" / "q.sqlite3"  # nobody has created it: they all race to create and migrate it
-    go = tmp_path / "go"
-    n = 1500
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(n), str(go)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(processes)]
+def run_together(script: str, args: list[str], go: Path, processes: int) -> list[tuple[int, str, str]]:
+    """Start ``processes`` copies of ``script``; they wait for ``go`` to exist, so they start at once.
+    Returns each one's exit code, stdout and stderr."""
+    procs = [subprocess.Popen([sys.executable, "-c", script, *args, str(go)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(processes)]
     go.touch()
     try:
-        results = [p.communicate(timeout=120) for p in procs]
+        outs = [p.communicate(timeout=120) for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    for p, (out, err) in zip(procs, results):
-        assert p.returncode == 0, err
+                p.communicate()
+    return [(p.returncode, out, err) for p, (out, err) in zip(procs, outs)]
+
+
+@pytest.mark.parametrize("processes", [2, 4])
+def test_several_processes_create_and_write_one_database_without_losing_a_row(tmp_path, processes):
+    db = tmp_path / "fresh" / "q.sqlite3"  # nobody has created it: they all race to create and migrate it
+    n = 1500
+    for code, out, err in run_together(WRITER, [str(db), str(n)], tmp_path / "go", processes):
+        assert code == 0, err
         assert out.split() == [str(n), "0"], err
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == processes * n
@@ -219,14 +202,9 @@ def test_reading_a_damaged_database_moves_nothing(tmp_path):
 
 def test_reading_leaves_an_old_schema_alone(tmp_path):
     db = tmp_path / "q.sqlite3"
-    conn = sqlite3.connect(db)
-    conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
-    conn.execute("INSERT INTO questions VALUES (7, 1.0, 'slash', 1, 2, 'h', 'old', 'answered', 'qa', 'x', 1.0, "
-                 "'v', 0.5)")
-    conn.commit()
-    conn.close()
+    version_1_log(db)
     qs, votes = read_log(db)
-    assert [q.question for q in qs] == ["old"] and votes == []
+    assert [q.question for q in qs] == ["old question"] and votes == []
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
@@ -270,19 +248,11 @@ print(load_or_create_key(d).hex())
 
 
 def test_processes_creating_the_key_at_once_agree_on_it(tmp_path):
-    go = tmp_path / "go"
     data = tmp_path / "data"
-    procs = [subprocess.Popen([sys.executable, "-c", KEYMAKER, str(data), str(go)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
-    go.touch()
-    try:
-        outs = [p.communicate(timeout=60) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    keys = {out.strip() for out, _ in outs}
-    assert len(keys) == 1, outs
+    results = run_together(KEYMAKER, [str(data)], tmp_path / "go", 4)
+    assert all(code == 0 for code, _, _ in results), results
+    keys = {out.strip() for _, out, _ in results}
+    assert len(keys) == 1, results
     (key,) = keys
     assert len(bytes.fromhex(key)) == 32 and (data / KEY_NAME).read_text() == key
     assert [p.name for p in data.iterdir()] == [KEY_NAME]  # no temporary file left behind

@@ -416,6 +416,16 @@ def _guarded(c: _Collector, doc: _Doc, path: tuple, label: str, load, *args):
         return None
 
 
+def _topic_ok(c: _Collector, doc: _Doc, path: tuple, label: str, topic: Any, topics: set[str]) -> bool:
+    if not isinstance(topic, str):
+        c.add(doc, path + ("topic",), label, f"'topic' must be a topic id, got {type(topic).__name__}")
+        return False
+    if topic not in topics and not c.unreadable_topics:  # with topics.yaml broken, that is the one problem
+        c.add(doc, path + ("topic",), label, f"unknown topic '{topic}'")
+        return False
+    return True
+
+
 def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, paragraphs: dict[str, Paragraph],
                 topics: set[str]) -> QAEntry | None:
     keys = {"id", "topic", "questions", "answer", "citations", "related"}
@@ -427,12 +437,7 @@ def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, parag
         ok = False
     else:
         c.declared.add(e["id"])
-    if not isinstance(e["topic"], str):
-        c.add(doc, path + ("topic",), label, f"'topic' must be a topic id, got {type(e['topic']).__name__}")
-        ok = False
-    elif e["topic"] not in topics and not c.unreadable_topics:
-        c.add(doc, path + ("topic",), label, f"unknown topic '{e['topic']}'")
-        ok = False
+    ok = _topic_ok(c, doc, path, label, e["topic"], topics) and ok
     questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
                           MIN_PHRASINGS, MAX_QUESTION_CHARS)
     answer = _str(c, doc, path + ("answer",), label, e["answer"], "answer", MAX_ANSWER_CHARS)
@@ -481,12 +486,7 @@ def _load_fact(c: _Collector, doc: _Doc, path: tuple, label: str, f: Any, paragr
     if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
         c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
         ok = False
-    if not isinstance(f["topic"], str):
-        c.add(doc, path + ("topic",), label, f"'topic' must be a topic id, got {type(f['topic']).__name__}")
-        ok = False
-    elif f["topic"] not in topics and not c.unreadable_topics:
-        c.add(doc, path + ("topic",), label, f"unknown topic '{f['topic']}'")
-        ok = False
+    ok = _topic_ok(c, doc, path, label, f["topic"], topics) and ok
     text = _str(c, doc, path + ("text",), label, f["text"], "text", MAX_FACT_CHARS)
     keywords = _str_list(c, doc, path + ("keywords",), label, f["keywords"], "keywords", 1, 60)
     cit = _citation(c, doc, path + ("citation",), label, f["citation"], paragraphs)
