@@ -50,6 +50,13 @@ def test_discord_report_keeps_people_s_text_inside_one_code_block(engine):
         assert "Verify your account" in text  # shown, as plain text
 
 
+async def slow_interact(h, payload, expect):
+    """An interaction whose answer takes seconds (a report with its advice): wait up to 60 s for it."""
+    before = len(h.recorder.calls)
+    h.bot._connection.parse_interaction_create(payload)
+    return (await h.recorder.wait(before + expect, timeout=60))[before:]
+
+
 async def test_report_command_shows_an_attack_inert_and_only_the_last_30_days(tmp_path, engine):
     now = [time.time()]
     qlog = QuestionLog(tmp_path / "q.sqlite3", b"k" * 32, clock=lambda: now[0])
@@ -63,14 +70,14 @@ async def test_report_command_shows_an_attack_inert_and_only_the_last_30_days(tm
         curator = discord.Permissions(manage_guild=True)
         payload = h.slash("report")
         payload["member"]["permissions"] = str(curator.value)
-        calls = await h.interact(payload, 2)
+        calls = await slow_interact(h, payload, 2)
         embed = calls[1].json["embeds"][0]
         description = embed["description"]
         assert "Verify your account" in description and description.count("`") == 6
         assert "weather on mars" not in description and "30 day" in embed["title"]
         payload = h.slash("report", days=60)
         payload["member"]["permissions"] = str(curator.value)
-        calls = await h.interact(payload, 2)
+        calls = await slow_interact(h, payload, 2)
         assert "weather on mars" in calls[1].json["embeds"][0]["description"]
     qlog.close()
 

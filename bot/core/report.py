@@ -223,7 +223,11 @@ def advise(groups: list[Group], engine: Engine) -> None:
                  "a new entry (or an alias, for another name of something it names); otherwise nothing")
             continue
         content = {w for w in words(q) if is_content(w)}
-        if g.statuses.get("clarify", 0) * 2 > g.count or len(content) < 2:
+        if len(content) < 2:
+            _set(g, "nothing", None, "likely", "one word is a topic, not a question: nothing to add (a 'did you "
+                                               "mean' or an abstention is the right reply)")
+            continue
+        if g.statuses.get("clarify", 0) * 2 > g.count:
             _set(g, "new_entry" if ranked else "nothing", None, "likely",
                  "too broad for one answer (people got 'did you mean', which is right for a topic): an overview "
                  "entry could answer it, if the brief has one; never a phrasing of one narrow entry")
