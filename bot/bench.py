@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import math
 import random
 import re
@@ -73,6 +74,8 @@ def _best_threshold(scored: list[tuple[Item, float, bool]]) -> dict[str, float]:
 def bm25_baseline(knowledge: Knowledge, items: Sequence[Item]) -> dict[str, float]:
     import bm25s
     import Stemmer
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)  # bm25s sets DEBUG on import; follow the CLI's -v instead
 
     sents = sentences(knowledge)
     stemmer = Stemmer.Stemmer("english")

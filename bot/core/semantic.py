@@ -200,9 +200,21 @@ class SemanticIndex:
         """The cosine of ``query`` with each text, in the order given."""
         return self.vectors @ query if len(self._owners) else np.zeros(0, dtype=np.float32)
 
-    def scores(self, query: np.ndarray) -> np.ndarray:
-        """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none)."""
+    def scores_of(self, sims: np.ndarray) -> np.ndarray:
+        """Per unit, the highest of ``sims`` (one per text, as ``similarities`` gives) among its texts."""
         out = np.full(self.n_units, -1.0, dtype=np.float32)
         if len(self._owners):
-            np.maximum.at(out, self._owners, self.vectors @ query)
+            np.maximum.at(out, self._owners, sims)
+        return out
+
+    def scores(self, query: np.ndarray, drop: np.ndarray | None = None) -> np.ndarray:
+        """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none); the texts
+        at the indices ``drop`` are left out (training asks a labeled question as if it were not a phrasing)."""
+        out = np.full(self.n_units, -1.0, dtype=np.float32)
+        if len(self._owners):
+            sims = self.vectors @ query
+            if drop is not None and len(drop):
+                sims = sims.copy()
+                sims[drop] = -1.0
+            np.maximum.at(out, self._owners, sims)
         return out
