@@ -40,7 +40,7 @@ def knowledge_dir(arg: str | None) -> Path:
 
 
 def _encoder(args: argparse.Namespace):
-    """The semantic reading's encoder for this command, loaded once per run (None: the lexical rules alone),
+    """The vector table's encoder for this command, loaded once per run (None: words alone),
     and the line that says which matcher is in use."""
     from .core.semantic import SemanticDataError, load_static_encoder
 
@@ -49,13 +49,13 @@ def _encoder(args: argparse.Namespace):
         return cached
     flag = (os.environ.get("BRIEFBOT_SEMANTIC") or "1").strip().lower()
     if getattr(args, "lexical", False) or flag in {"0", "false", "no", "off"}:
-        result = (None, "matching: lexical rules alone (--lexical or BRIEFBOT_SEMANTIC=0)")
+        result = (None, "matching: by words alone, then the learned decision (--lexical or BRIEFBOT_SEMANTIC=0)")
     else:
         try:
             enc = load_static_encoder()
-            result = (enc, f"matching: lexical rules, then the semantic reading ({enc.name})")
+            result = (enc, f"matching: by words and by meaning ({enc.name}), then the learned decision")
         except SemanticDataError as exc:
-            result = (None, f"matching: lexical rules alone; the semantic reading is off: {exc}")
+            result = (None, f"matching: by words alone; reading by meaning is off: {exc}")
             log.warning("%s", result[1])
     args._encoder = result
     return result
@@ -107,11 +107,30 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             answered = engine.near_miss_check()
         _print_outliers("phrasings answered with their own entry", n_phr, wrong, out)
         _print_outliers("near misses the bot abstains on", n_near, answered, out)
-        if (wrong or answered) and not args.warn_only:
-            print(f"check --phrasings: {len(wrong) + len(answered)} problem(s) above (--warn-only to exit 0 "
-                  f"anyway)", file=err)
-            return 1
-    return 0
+    status = _check_fidelity(args, k, out)
+    if args.phrasings and (wrong or answered) and not args.warn_only:
+        print(f"check --phrasings: {len(wrong) + len(answered)} problem(s) above (--warn-only to exit 0 "
+              f"anyway)", file=err)
+        return 1
+    return status
+
+
+def _check_fidelity(args: argparse.Namespace, k, out: TextIO) -> int:
+    """The fidelity checks (bot/core/fidelity.py): errors make `check` exit 1, warnings are printed only."""
+    from .core.fidelity import check_knowledge, fidelity_table
+
+    findings = check_knowledge(k)
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level != "error"]
+    print(f"  fidelity: {len(errors)} errors, {len(warnings)} warnings", file=out)
+    for f in errors:
+        print(f"    error: {f}", file=out)
+    for f in warnings:
+        print(f"    warning: {f}", file=out)
+    if args.fidelity_table:
+        Path(args.fidelity_table).write_text(fidelity_table(k), encoding="utf-8")
+        print(f"  fidelity table written to {args.fidelity_table}", file=out)
+    return 1 if errors else 0
 
 
 @contextmanager
@@ -624,7 +643,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .bench import format_bench, run_bench, to_json
 
     try:
-        result = run_bench(knowledge_dir(args.knowledge), Path(args.file or DEFAULT_LABELED),
+        sets = [Path(args.file)] if args.file else sorted(UNTOUCHED.glob("*.yaml"))
+        result = run_bench(knowledge_dir(args.knowledge), sets,
                            progress=_bench_progress(err) if not args.json else (lambda s: None),
                            encoder=_encoder(args)[0])
     except KnowledgeError as exc:
@@ -661,6 +681,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "miss not abstained on, and exit 1 if there is any")
     ck.add_argument("--warn-only", action="store_true",
                     help="with --phrasings: list the problems but exit 0")
+    ck.add_argument("--fidelity-table", metavar="PATH",
+                    help="also write the fidelity table (every claim with its paragraph and quote), e.g. "
+                         "docs/fidelity.md")
     a = sub.add_parser("ask", help="answer one question ('-' reads one question per line from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("--explain", action="store_true",
@@ -680,7 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true",
                    help="one JSON object: the pooled summary, each set's, the calibration bins and every miss")
     b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
-    b.add_argument("file", nargs="?", help="labeled set (default: the project's own)")
+    b.add_argument("file", nargs="?", help="labeled set (default: the untouched sets in tests/data/untouched/)")
     b.add_argument("--json", action="store_true", help="one JSON object")
     r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
     r.add_argument("--watch", action="store_true", help="reload the knowledge when a file in it changes")
@@ -706,7 +729,7 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
                         "folder of this checkout or the one shipped with the package)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     parser.add_argument("--lexical", action="store_true",
-                        help="match with the lexical rules alone, without the semantic reading")
+                        help="match by words alone, without the vector table (the learned decision still decides)")
     parser.add_argument("--no-color", action="store_true",
                         help="no bold, dim or colour in the terminal (also: NO_COLOR set to anything)")
     if defaults:

@@ -432,9 +432,13 @@ def _topic_ok(c: _Collector, doc: _Doc, path: tuple, label: str, topic: Any, top
 def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, paragraphs: dict[str, Paragraph],
                 topics: set[str]) -> QAEntry | None:
     keys = {"id", "topic", "questions", "answer", "citations", "related"}
-    if not _check_keys(c, doc, path, label, e, keys):
+    if not _check_keys(c, doc, path, label, e, keys, frozenset({"opens_with_polarity"})):
         return None
     ok = True
+    polarity = e.get("opens_with_polarity", False)
+    if not isinstance(polarity, bool):
+        c.add(doc, path + ("opens_with_polarity",), label, "'opens_with_polarity' must be true or false")
+        ok = False
     if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
         c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
         ok = False
@@ -463,7 +467,7 @@ def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, parag
     related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
     if ok and answer and len(questions) >= MIN_PHRASINGS:
         return QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
-                       f"{doc.rel}:{doc.line(*path)}")
+                       f"{doc.rel}:{doc.line(*path)}", polarity)
     return None
 
 
