@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import default_data_dir, default_knowledge_dir
 
 
 class SettingsError(ValueError):
@@ -21,6 +21,10 @@ your application -> Bot -> Reset Token), optionally with DISCORD_GUILD_ID set to
 slash commands appear there at once. Then run `python -m bot run` again. To try the answers without Discord,
 use `python -m bot ask "..."` or `python -m bot chat`."""
 
+EMPTY_TOKEN = """No Discord token found: the DISCORD_TOKEN line is empty (in .env, or in the environment).
+Put your bot's token after `DISCORD_TOKEN=` (Discord Developer Portal -> your application -> Bot -> Reset
+Token), then run `python -m bot run` again. To try the answers without Discord, use `python -m bot ask "..."`."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -28,8 +32,8 @@ class Settings:
     guild_id: int | None = None
     channels: frozenset[int] = frozenset()
     log_level: str = "INFO"
-    knowledge_dir: Path = ROOT / "knowledge"
-    data_dir: Path = ROOT / "data"
+    knowledge_dir: Path = field(default_factory=default_knowledge_dir)
+    data_dir: Path = field(default_factory=default_data_dir)
     log_questions: bool = True
     retention_days: float | None = None
     hash_key: str | None = field(default=None, repr=False)
@@ -39,16 +43,16 @@ class Settings:
         env = os.environ if env is None else env
         token = (env.get("DISCORD_TOKEN") or "").strip()
         if require_token and not token:
-            raise SettingsError(MISSING_TOKEN)
+            raise SettingsError(EMPTY_TOKEN if "DISCORD_TOKEN" in env else MISSING_TOKEN)
         guild = (env.get("DISCORD_GUILD_ID") or "").strip()
-        if guild and not guild.isdigit():
+        if guild and not (guild.isascii() and guild.isdigit()):
             raise SettingsError(f"DISCORD_GUILD_ID must be a server id (digits), got {guild!r}.")
         channels: set[int] = set()
         for part in (env.get("BRIEFBOT_CHANNELS") or "").replace(";", ",").split(","):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):
                 raise SettingsError(f"BRIEFBOT_CHANNELS must be channel ids separated by commas, got {part!r}.")
             channels.add(int(part))
         level = (env.get("BRIEFBOT_LOG_LEVEL") or "INFO").strip().upper()
@@ -73,8 +77,8 @@ class Settings:
             guild_id=int(guild) if guild else None,
             channels=frozenset(channels),
             log_level=level,
-            knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or ROOT / "knowledge"),
-            data_dir=Path(env.get("BRIEFBOT_DATA") or ROOT / "data"),
+            knowledge_dir=Path(env.get("BRIEFBOT_KNOWLEDGE") or default_knowledge_dir()),
+            data_dir=Path(env.get("BRIEFBOT_DATA") or default_data_dir()),
             log_questions=flag in {"1", "true", "yes", "on"},
             retention_days=days,
             hash_key=hash_key,

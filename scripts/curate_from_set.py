@@ -2,7 +2,11 @@
 
 For every in-scope question the bot misses, it proposes the question as a new phrasing of the entry whose answer
 the labels accept (the one closest in meaning when several do); for every out-of-scope question the bot answers,
-it proposes the question as a near miss of the entry or fact ("fact:<id>") it answered with. Nothing is written
+it proposes the question as a near miss of the entry or fact ("fact:<id>") it answered with. A phrasing is proposed
+only if the entry's answer answers it by the fidelity rules (bot.core.fidelity.phrasing_problems: a "how many /
+which year / when / who / where" question needs an answer that states one, and so on); the others are listed under
+"rejected" with the reason, to become a near miss or a new entry. A yes/no phrasing asked the opposite way round
+from the entry's own is proposed but flagged under "flagged" (bot.core.fidelity.polarity_note). Nothing is written
 into knowledge/: the proposals go to a YAML file for a person to read, move or drop, and merge (context-dependent
 follow-ups such as "and who met him?" should not become phrasings). Out-of-scope questions met with "did you mean" are listed as
 notes only.
@@ -25,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.engine import Engine  # noqa: E402
 from bot.core.evaluation import judge, load_items  # noqa: E402
+from bot.core.fidelity import phrasing_problems, polarity_note  # noqa: E402
 from bot.core.loader import load_knowledge  # noqa: E402
 from bot.core.models import FACT_PREFIX, Status  # noqa: E402
 from bot.core.semantic import load_static_encoder  # noqa: E402
@@ -35,6 +40,8 @@ def propose(engine: Engine, items) -> dict:
     phrasings: dict[str, list[str]] = {}
     near: dict[str, list[str]] = {}
     notes: list[str] = []
+    rejected: dict[str, list[str]] = {}  # entry id -> "question: why its answer does not answer it"
+    flagged: dict[str, list[str]] = {}  # entry id -> "question: asks the opposite way round of ..."
     for it in items:
         a = engine.ask(it.q)
         if it.in_scope:
@@ -46,13 +53,22 @@ def propose(engine: Engine, items) -> dict:
                 continue
             closeness = engine.closeness_by_meaning(it.q)
             best = max(good, key=lambda g: closeness.get(g, 0.0))
+            fit = [g for g in good if not phrasing_problems(k.entry(g), it.q)]
+            if not fit:
+                why = "; ".join(phrasing_problems(k.entry(best), it.q))
+                rejected.setdefault(best, []).append(f"{it.q}: {why}")
+                continue
+            best = max(fit, key=lambda g: closeness.get(g, 0.0))
             phrasings.setdefault(best, []).append(it.q)
+            note = polarity_note(k.entry(best), it.q)
+            if note:
+                flagged.setdefault(best, []).append(f"{it.q}: {note}")
         elif a.status is Status.ANSWERED:
             key = a.match.id if a.match.kind == "qa" else f"{FACT_PREFIX}{a.match.id}"
             near.setdefault(key, []).append(it.q)
         elif a.status is Status.CLARIFY:
             notes.append(f"'did you mean' instead of abstaining: {it.q}")
-    return {"phrasings": phrasings, "near_misses": near, "notes": notes}
+    return {"phrasings": phrasings, "near_misses": near, "notes": notes, "rejected": rejected, "flagged": flagged}
 
 
 def main() -> int:
@@ -70,7 +86,9 @@ def main() -> int:
     else:
         Path(args.out).write_text(text, encoding="utf-8")
     print(f"{sum(map(len, result['phrasings'].values()))} phrasings, "
-          f"{sum(map(len, result['near_misses'].values()))} near misses, {len(result['notes'])} notes",
+          f"{sum(map(len, result['near_misses'].values()))} near misses, {len(result['notes'])} notes, "
+          f"{sum(map(len, result['rejected'].values()))} rejected, {sum(map(len, result['flagged'].values()))} "
+          f"flagged",
           file=sys.stderr)
     return 0
 

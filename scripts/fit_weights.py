@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.core.engine import Engine, Thresholds
 from bot.core.loader import load_knowledge
+from bot.core.model import Model
 
 
 def collect(engine: Engine, stride: int = 1):
@@ -22,7 +23,7 @@ def collect(engine: Engine, stride: int = 1):
         for j, q in enumerate(e.questions):
             if (ui + j) % stride:
                 continue
-            a = engine.analyse(q, exclude=(ui, j))
+            a = engine.analyse(q, exclude=engine.exclusion([q]))
             feats = {s.unit_index: np.array(s.features(engine._units[s.unit_index].kind == "fact")) for s in a.ranked}
             if ui not in feats:
                 continue
@@ -55,7 +56,7 @@ def top1(queries, w) -> float:
 
 def main() -> None:
     k = load_knowledge(sys.argv[1] if len(sys.argv) > 1 else "knowledge")
-    engine = Engine(k)
+    engine = Engine(k, model=Model.placeholder())
     pairs, queries = collect(engine)
     current = np.array(Thresholds().rank_weights)
     print(f"{len(queries)} leave-one-out questions, {len(pairs)} pairs")

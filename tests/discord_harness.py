@@ -70,7 +70,7 @@ class Recorder:
     def of(self, fragment: str) -> list[Call]:
         return [c for c in self.calls if fragment in c.path]
 
-    async def wait(self, count: int = 1, timeout: float = 3.0) -> list[Call]:
+    async def wait(self, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Let the event loop run until at least ``count`` calls were recorded."""
         deadline = asyncio.get_running_loop().time() + timeout
         while len(self.calls) < count:
@@ -121,10 +121,10 @@ class Harness:
     """A real BriefBot, set up as after login, whose HTTP goes to a Recorder."""
 
     def __init__(self, engine: Engine, *, channels: tuple[int, ...] = (WATCHED_CHANNEL_ID,),
-                 cooldown: Cooldown | None = None):
+                 cooldown: Cooldown | None = None, **options: Any):
         self.recorder = Recorder()
         self.bot = BriefBot(engine, guild_id=None, channels=channels, cooldown=cooldown or Cooldown(1000, 1.0),
-                            sync_on_start=False)
+                            sync_on_start=False, **options)
         self._token = None
 
     async def __aenter__(self) -> "Harness":
@@ -136,6 +136,8 @@ class Harness:
         async def fake_request(route, *, files=None, form=None, **kwargs):
             payload = kwargs.get("json")
             recorder.record(route.method, route.url[len(route.BASE):], payload, kwargs.get("params"))
+            if route.method == "PUT" and "/commands" in route.path and not payload:
+                return []
             if route.method == "POST" and "/messages" in route.path:
                 return message_payload(int(route.channel_id), (payload or {}).get("content") or "",
                                        embeds=(payload or {}).get("embeds"),
@@ -168,6 +170,22 @@ class Harness:
             async_context.reset(self._token)
         await self.bot.close()
 
+    def guild_create(self) -> None:
+        """The server, as GUILD_CREATE brings it: with the bot's own (managed) role ROLE_ID."""
+        self.bot._connection.parse_guild_create({
+            "id": str(GUILD_ID), "name": "study group", "icon": None, "owner_id": str(USER_ID), "features": [],
+            "member_count": 2, "large": False, "unavailable": False, "emojis": [], "stickers": [],
+            "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "study", "position": 0,
+                          "permission_overwrites": [], "nsfw": False, "parent_id": None}],
+            "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
+                       "hoist": False, "managed": False, "mentionable": False, "flags": 0},
+                      {"id": str(ROLE_ID), "name": "briefbot", "permissions": "0", "position": 1, "color": 0,
+                       "hoist": False, "managed": True, "mentionable": True, "flags": 0,
+                       "tags": {"bot_id": str(BOT_ID)}}],
+            "members": [], "threads": [], "voice_states": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "soundboard_sounds": [],
+        })
+
     # ------------------------------------------------------------------------------------------------ payloads
 
     @staticmethod
@@ -199,8 +217,12 @@ class Harness:
         return payload
 
     def slash(self, name: str, **options: Any) -> dict[str, Any]:
+        """A slash command; ``name`` may name a subcommand of a group: "curator report"."""
         opts = [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v} for k, v in options.items()]
-        return self._interaction(2, {"id": snowflake(), "name": name, "type": 1, "options": opts})
+        group, _, sub = name.partition(" ")
+        if sub:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        return self._interaction(2, {"id": snowflake(), "name": group, "type": 1, "options": opts})
 
     def autocomplete(self, name: str, option: str, value: str, **others: Any) -> dict[str, Any]:
         opts = [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v} for k, v in others.items()]
@@ -222,8 +244,12 @@ class Harness:
         return self._interaction(3, data, user_id=user_id, message=msg)
 
     def message(self, content: str, *, channel_id: int = CHANNEL_ID, guild: bool = True, author_id: int = USER_ID,
-                author_bot: bool = False, mentions: list[int] = (), reply_to_bot: bool = False) -> dict[str, Any]:
+                author_bot: bool = False, mentions: list[int] = (), reply_to_bot: bool = False,
+                role_mentions: list[int] = (), type_: int = 0) -> dict[str, Any]:
+        """A MESSAGE_CREATE. ``type_``: 0 a message, 19 a reply, 6 a pin notice, 7 a join notice, ..."""
         data = message_payload(channel_id, content, author_id=author_id, bot=author_bot)
+        data["type"] = 19 if reply_to_bot and type_ == 0 else type_
+        data["mention_roles"] = [str(r) for r in role_mentions]
         data["author"] = self.user(author_id, bot=author_bot)
         data["mentions"] = [self.user(m, bot=m == BOT_ID, name="briefbot" if m == BOT_ID else "x") for m in mentions]
         data["mention_everyone"] = "@everyone" in content

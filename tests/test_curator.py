@@ -142,17 +142,17 @@ async def test_reload_and_report_commands_for_curators_only(kb_copy, tmp_path):
         h.bot.knowledge_dir = kb_copy
         h.bot.question_log = qlog
         h.bot.owner_id = 1  # not the test user
-        denied = await h.interact(h.slash("reload"))
+        denied = await h.interact(h.slash("curator reload"))
         assert "can't use that command" in denied[0].data["content"]
         before = len(h.recorder.calls)  # a reload builds a new engine: on a busy machine that takes a few seconds
-        h.bot._connection.parse_interaction_create(with_permissions(h.slash("reload"),
+        h.bot._connection.parse_interaction_create(with_permissions(h.slash("curator reload"),
                                                                     discord.Permissions(manage_guild=True)))
         calls = (await h.recorder.wait(before + 2, timeout=30))[before:]
         assert calls[0].json["type"] == 5  # deferred, thinking
         assert "Reloaded" in calls[1].json["content"] and calls[1].json["flags"] & 64
         # a question goes into the log, then shows up in /report
         await h.interact(h.slash("ask", question="what time is it in moscow"))
-        calls = await h.interact(with_permissions(h.slash("report"), discord.Permissions(manage_guild=True)), 2)
+        calls = await h.interact(with_permissions(h.slash("curator report"), discord.Permissions(manage_guild=True)), 2)
         embed = calls[1].json["embeds"][0]
         assert "what time is it in moscow" in embed["description"]
         assert len(embed["description"]) <= 4096

@@ -9,10 +9,14 @@ from bot.core.models import Status
 from bot.core.text import clean_question, fold, normalise_for_quote, stem, words
 from conftest import LABELED
 
-# Floors on the held-out half of tests/data/questions.yaml (see README "Quality"). A change that lowers them
-# fails here; raise them when the engine or the knowledge gets better.
-HELDOUT_IN_SCOPE_FLOOR = 0.92
-HELDOUT_OOS_FLOOR = 0.95
+# Floors pooled over the untouched sets in tests/data/untouched/ (see docs/quality.md), a little under what the
+# engine measures there. A change that lowers them fails here; raise them when the engine or the knowledge gets
+# better. Never fit anything to those sets: they measure only while they feed nothing.
+UNTOUCHED = LABELED.parent / "untouched"
+UNTOUCHED_IN_SCOPE_FLOOR = 0.62
+UNTOUCHED_OOS_FLOOR = 0.97
+UNTOUCHED_WRONG_CEILING = 0.02
+UNTOUCHED_REACH_FLOOR = 0.89
 
 
 def test_words_normalise_discord_text():
@@ -80,27 +84,14 @@ def test_clarify_offers_two_or_three_distinct_candidates(engine):
         assert a.text == "" and a.citations == ()
 
 
-def test_a_did_you_mean_needs_something_close_in_meaning(engine, knowledge):
-    from bot.core.engine import Engine
-
-    # matched word for word all over the brief, but nothing in it means this: the plain lexical engine offers
-    # "did you mean", the engine with the semantic reading says the brief does not answer it
-    for q in ("what time is it", "How do I say hello in Russian?"):
-        assert Engine(knowledge).ask(q).status is Status.CLARIFY, q
+def test_a_did_you_mean_is_for_browsing_not_for_questions_nothing_answers(engine):
+    # matched word for word all over the brief, but nothing in it means this: the brief does not answer it
+    for q in ("what time is it", "How do I say hello in Russian?", "what did north korea say about the summit"):
         a = engine.ask(q)
         assert a.status is Status.ABSTAINED and a.suggestions, q
     # a bare keyword, or "what about ...", is someone browsing a topic: "did you mean" stays
     for q in ("gas", "putin", "what about gas", "tell me about putin"):
         assert engine.ask(q).status is Status.CLARIFY, q
-
-
-def test_a_did_you_mean_yields_to_a_listed_near_miss(engine, knowledge):
-    from bot.core.engine import Engine
-
-    q = "what did north korea say about the summit"
-    assert any(q == n for _, ns in knowledge.near_misses for n in ns)
-    assert Engine(knowledge).ask(q).status is Status.CLARIFY
-    assert engine.ask(q).status is Status.ABSTAINED
 
 
 def test_related_suggestions_are_real_entries(engine):
@@ -134,12 +125,18 @@ def test_labeled_set_shape():
     assert splits == {"tune", "heldout"}
 
 
-def test_heldout_floors_and_verbatim_citations(engine):
-    items = [i for i in load_items(LABELED) if i.split == "heldout"]
-    report = evaluate(engine, items)
+def test_untouched_floors_and_verbatim_citations(engine):
+    from bot.core.evaluation import Report
+
+    report = Report()
+    for path in sorted(UNTOUCHED.glob("*.yaml")):
+        evaluate(engine, load_items(path), report)
+    assert len(report.outcomes) >= 1600
     assert report.citation_validity == 1.0
-    assert report.in_scope_correct >= HELDOUT_IN_SCOPE_FLOOR, report.summary()
-    assert report.oos_abstained >= HELDOUT_OOS_FLOOR, report.summary()
+    assert report.in_scope_correct >= UNTOUCHED_IN_SCOPE_FLOOR, report.summary()
+    assert report.oos_abstained >= UNTOUCHED_OOS_FLOOR, report.summary()
+    assert report.in_scope_wrong <= UNTOUCHED_WRONG_CEILING, report.summary()
+    assert report.one_click_reach >= UNTOUCHED_REACH_FLOOR, report.summary()
 
 
 def engine_words(text):
@@ -182,38 +179,6 @@ def test_listed_near_misses_abstain_and_their_entries_still_answer(engine):
     assert len(near) >= 100
     assert engine.ask("how old is wang yi").status is Status.ABSTAINED
     assert engine.ask("Who received Putin when he arrived?").match.id == "proceedings-wang-yi"
-
-
-def test_a_near_miss_of_a_fact_makes_the_engine_abstain(kb_copy, encoder):
-    from bot.core.engine import Engine
-    from bot.core.loader import load_knowledge
-
-    q = "What gas price is written into the Power of Siberia 2 memorandum?"
-    fact = "pos2-sticking-price"  # price is a sticking point; the brief gives no price
-    near = kb_copy / "near_misses.yaml"
-    near.write_text("near_misses:\n  about-author: [how old is seho jang]\n")
-    bare = Engine(load_knowledge(kb_copy), encoder=encoder)
-    assert bare.ask(q).match.id == fact
-    near.write_text(f"near_misses:\n  fact:{fact}: [what price for the gas does the pos2 memorandum set]\n")
-    engine = Engine(load_knowledge(kb_copy), encoder=encoder)
-    assert engine.ask(q).status is Status.ABSTAINED
-    # what the fact does state is still answered
-    f = engine.knowledge.fact(fact)
-    a = engine.ask(f.text)
-    assert a.status is Status.ANSWERED and a.citations[0].paragraph_id == f.citation.paragraph_id
-
-
-def test_an_answer_yields_to_a_near_miss_that_reads_closer_in_meaning_and_words(engine, knowledge):
-    from bot.core.engine import Engine
-
-    # the words pick an entry about the delayed visit; a listed near miss asks for the length of the delay
-    q = "how many months was trump's visit to china delayed"
-    assert Engine(knowledge).ask(q).status is Status.ANSWERED
-    assert engine.ask(q).status is Status.ABSTAINED
-    # to the vectors "how long is Power of Siberia 1" (a near miss) is as close: the numbers tell them apart
-    assert engine.ask("how long is power of siberia 2").match.id == "pos2-length"
-    # a near miss close in meaning but not in words ("... in dollar terms ...") does not take an answer away
-    assert engine.ask("How big a discount did China demand?").match.id == "bargain-discount"
 
 
 def test_numbers_written_out_or_as_ordinals_are_numbers(engine):
@@ -279,7 +244,7 @@ def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
          "How long would the Power of Siberia 2 pipeline be?")
     a = engine.ask(q)
     assert a.status is Status.ANSWERED and a.match.id == "pos2-length" and a.question == q
-    assert Engine(knowledge).ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED
+    assert engine.ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED
 
 
 def test_a_question_followed_by_a_remark_is_read_by_the_question(engine):

@@ -57,8 +57,8 @@ def test_engine_answers_any_text_validly(engine, text):
         assert len(reply.embed.description or "") <= limits.EMBED_DESCRIPTION
         assert all(len(f.value) <= limits.EMBED_FIELD_VALUE for f in reply.embed.fields)
     for item in (reply.view.children if reply.view else []):
-        assert len(item.item.label or "") <= limits.BUTTON_LABEL
-        assert len(item.item.custom_id) <= limits.CUSTOM_ID
+        assert len(item.label or "") <= limits.BUTTON_LABEL
+        assert len(item.custom_id) <= limits.CUSTOM_ID
 
 
 @settings(max_examples=60, deadline=None)
@@ -120,7 +120,11 @@ async def test_500_interactions_at_once_all_answered_and_logged(engine, tmp_path
         done = time.perf_counter()
         callbacks = [c for c in h.recorder.calls if c.path.endswith("/callback")]
         assert len(callbacks) == 500
-        assert all(c.json["type"] == 4 for c in callbacks)
+        # answered at once (4), or deferred (5) when the engine threads are busy, then answered as a follow-up
+        deferred = sum(c.json["type"] == 5 for c in callbacks)
+        assert all(c.json["type"] in (4, 5) for c in callbacks)
+        await h.recorder.wait(500 + deferred, timeout=60)
+        assert len([c for c in h.recorder.calls if c.method == "POST" and "/webhooks/" in c.path]) == deferred
         answered_ids = {c.path.split("/")[2] for c in callbacks}
         assert answered_ids == {p["id"] for p in payloads}
         latencies = [(c.at - started[c.path.split("/")[2]]) * 1000 for c in callbacks]

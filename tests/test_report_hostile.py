@@ -68,14 +68,14 @@ async def test_report_command_shows_an_attack_inert_and_only_the_last_30_days(tm
         now[0] = time.time()
         await h.interact(h.slash("ask", question=PHISH.replace("\n", " ")))
         curator = discord.Permissions(manage_guild=True)
-        payload = h.slash("report")
+        payload = h.slash("curator report")
         payload["member"]["permissions"] = str(curator.value)
         calls = await slow_interact(h, payload, 2)
         embed = calls[1].json["embeds"][0]
         description = embed["description"]
         assert "Verify your account" in description and description.count("`") == 6
         assert "weather on mars" not in description and "30 day" in embed["title"]
-        payload = h.slash("report", days=60)
+        payload = h.slash("curator report", days=60)
         payload["member"]["permissions"] = str(curator.value)
         calls = await slow_interact(h, payload, 2)
         assert "weather on mars" in calls[1].json["embeds"][0]["description"]

@@ -19,6 +19,9 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from .models import FACT_PREFIX, Answer, Fact, Knowledge, Match, QAEntry, Status
+from .decide import SUGGEST_FLOOR, Verdict, judge_reading, load_model
+from .features import read
+from .model import Model
 from .semantic import Encoder, SemanticIndex
 from .text import (
     asked_as_question,
@@ -38,48 +41,23 @@ MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself
 MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
 MAX_READINGS = 4  # other readings of a message of several sentences tried (its question sentences)
 MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
+READ_AS_BELOW = 0.5  # an answer whose best phrasing is less close than this in words was found by meaning
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The decision rule's numbers; tuned on the tuning half of the labeled set (see ``bot eval``)."""
+    """The numbers of the stages before the learned decision: reading a question and ranking units by words."""
 
-    answer: float = 0.85  # minimum ranking score to answer
-    coverage: float = 0.40  # minimum share of the question's weighted words the winner must contain
-    answer_complete: float = 0.6  # ... when the winner contains every (non-framing) word of the question
-    clarify: float = 0.65  # minimum ranking score to offer "did you mean"
-    close_margin: float = 0.15  # ... or be this much closer to one of its phrasings
-    margin: float = 0.02  # the winner must lead the runner-up of its kind by this much
     typo_cutoff: float = 80.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
-    broad_close: float = 0.8  # a question no phrasing is this close to, ...
-    broad_passages: int = 4  # ... matched fully in this many passages, is too broad: "did you mean"
-    heads_required: bool = True  # "what/which X" questions need X in the winner or its passage
+    heads_required: bool = True  # "what/which X" questions need X in the unit or its passage (a hard constraint)
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
-    near_miss: float = 0.7  # abstain when a listed near-miss is at least this close, and closer than any phrasing
-    max_uncovered: int = 1  # question words the winner may lack (synonyms the curator has not added yet)
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 30  # units scored in full after the index preselection
-    suggest: float = 0.45  # nearby questions offered on abstaining must score this much, else the starters
-    # ranking: weights of (coverage, close, fuzzy, answer_cov, intent_ok, intent_miss, is_fact), fitted by
-    # scripts/fit_weights.py on the knowledge base's own phrasings (leave-one-out)
+    # the lexical score, one of the model's features: weights of (coverage, close, fuzzy, answer_cov, intent_ok,
+    # intent_miss, is_fact), fitted by scripts/fit_weights.py on the knowledge base's own phrasings
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
-    # the second reading, with the sentence-embedding model (bot/core/semantic.py), when the rules above would
-    # not answer: the unit whose phrasings the question is closest to in meaning is answered if it is this close
-    # (cosine), ...
-    semantic_answer: float = 0.73
-    semantic_coverage: float = 0.3  # ... shares this much of the question's weighted words, ...
-    semantic_uncovered: int = 6  # ... lacks at most this many of its telling words (new words are allowed), ...
-    semantic_foreign_words: int = 5  # ... has a word the knowledge base lacks only in a question this long, ...
-    # ... and is not closer in meaning to one of its near misses.
-    semantic_suggest: float = 0.5  # on abstaining, offer entries at least this close in meaning
-    # an answer yields to a listed near miss (of any unit) this close in meaning, closer by this margin than any
-    # phrasing, and at least as close in words as the answer's best phrasing (and this close)
-    near_miss_meaning: float = 0.8
-    near_miss_meaning_margin: float = 0.05
-    near_miss_words: float = 0.6
-    semantic_clarify: float = 0.7  # a "did you mean" to a full question needs a phrasing this close in meaning
 
 
 @dataclass(slots=True)
@@ -133,15 +111,29 @@ class Analysis:
     heads: frozenset[str] = frozenset()  # what a "what/which ..." question asks about ("which cities")
     scope: frozenset[int] | None = None  # units a follow-up may be answered with (its topic), or None for all
     wants_reaction: bool = False  # "how did X react / respond", "X's response"
+    asked: bool = False  # asked as a question ("what time is it"), not a topic to browse ("gas")
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Texts of the knowledge base left out while a question is read: how training asks a phrasing, a near miss
+    or a labeled question that the curator copied into the knowledge base, as if it were new."""
+
+    phrasings: dict[int, frozenset[int]] = field(default_factory=dict)  # unit -> its phrasing indices
+    near_misses: dict[int, frozenset[int]] = field(default_factory=dict)  # unit -> its near-miss indices
+    phrasing_rows: tuple[int, ...] = ()  # rows of the semantic phrasing index
+    near_rows: tuple[int, ...] = ()  # rows of the semantic near-miss index
 
 
 class Engine:
     """Matches questions against one validated Knowledge. Immutable once built; safe to share."""
 
     def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None, *,
-                 encoder: Encoder | None = None):
-        """``encoder`` turns on the semantic reading (see ``decide``); without it the lexical rules decide alone."""
+                 encoder: Encoder | None = None, model: Model | None = None):
+        """``encoder`` turns on the reading by meaning (without it the words alone are read); ``model`` is the
+        learned decision (default: the shipped one, bot/core/data/decision.json)."""
         self.knowledge = knowledge
+        self.model = model if model is not None else load_model()
         self.t = thresholds or Thresholds()
         self.encoder = encoder
         self._aliases = self._build_aliases(knowledge)
@@ -181,6 +173,29 @@ class Engine:
         self._semantic_near: SemanticIndex | None = None
         self._near_phrasings: list[frozenset[str]] = []  # every near miss, in _semantic_near's order
         self._near_numbers: list[frozenset[str]] = []  # ... and its numbers
+        self._names = self._build_names(knowledge)
+        # where each text of the knowledge base sits, by its folded form: for Exclusion
+        self._phrasing_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, phrasing index, semantic row)
+        self._near_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, near-miss index, semantic row)
+        row = 0
+        for i, u in enumerate(self._units):
+            if u.kind == "qa":
+                for j, q in enumerate(self.knowledge.entry(u.id).questions):
+                    self._phrasing_at.setdefault(_key(q), []).append((i, j, row))
+                    row += 1
+            else:
+                row += 1
+        seen: dict[int, int] = {}
+        nrow = 0
+        for key, questions in knowledge.near_misses:
+            if key not in by_key:
+                continue
+            i = by_key[key]
+            for q in questions:
+                j = seen.get(i, 0)
+                seen[i] = j + 1
+                self._near_at.setdefault(_key(q), []).append((i, j, nrow))
+                nrow += 1
         if encoder is not None:
             self._build_semantic(encoder)
 
@@ -212,6 +227,36 @@ class Engine:
         return self._semantic is not None
 
     # ----------------------------------------------------------------------------------------------- building
+
+    def _build_names(self, knowledge: Knowledge) -> frozenset[str]:
+        """Stems of the names the brief uses (people, places, organisations, projects): words it writes with a
+        capital letter inside a sentence, and the aliases' canonical phrases."""
+        names: set[str] = set()
+        for p in knowledge.brief.paragraphs():
+            for m in _NAME.finditer(p.text):
+                for w in words(m.group(1)):
+                    if is_content(w) and not w.isdigit():
+                        names.add(stem(w))
+        for canonical, _ in knowledge.aliases:
+            names.update(stem(w) for w in words(canonical) if is_content(w) and not w.isdigit())
+        return frozenset(names - _NOT_NAMES)
+
+    def exclusion(self, texts: Iterable[str]) -> Exclusion:
+        """The Exclusion that leaves out every phrasing and near miss whose folded text is one of ``texts``."""
+        phr: dict[int, set[int]] = {}
+        near: dict[int, set[int]] = {}
+        prow: list[int] = []
+        nrow: list[int] = []
+        for text in texts:
+            k = _key(text)
+            for i, j, r in self._phrasing_at.get(k, ()):
+                phr.setdefault(i, set()).add(j)
+                prow.append(r)
+            for i, j, r in self._near_at.get(k, ()):
+                near.setdefault(i, set()).add(j)
+                nrow.append(r)
+        return Exclusion({i: frozenset(v) for i, v in phr.items()}, {i: frozenset(v) for i, v in near.items()},
+                         tuple(prow), tuple(nrow))
 
     @staticmethod
     def _build_aliases(knowledge: Knowledge) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -299,7 +344,7 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------------- matching
 
-    def analyse(self, question: str, exclude: tuple[int, int] | None = None) -> Analysis:
+    def analyse(self, question: str, exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> Analysis:
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
         raw = self._expand(unframed_words(cleaned))
         wanted = intents(raw)
@@ -334,8 +379,10 @@ class Engine:
                      numbers=frozenset(t for t in uniq if t.isdigit()))
         a.intents = frozenset(wanted)
         a.wants_reaction = bool(_WANTS_REACTION.search(folded))
+        a.asked = asked_as_question(cleaned)
         a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
-        a.ranked = [s for s in self._rank(uniq, a.intents, exclude) if self._admissible(a, self._units[s.unit_index])]
+        a.ranked = [s for s in self._rank(uniq, a.intents, exclude, extra)
+                    if self._admissible(a, self._units[s.unit_index])]
         return a
 
     def _admissible(self, a: Analysis, u: _Unit) -> bool:
@@ -385,11 +432,12 @@ class Engine:
         return self._idf.get(tok, self._idf_unknown)
 
     def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset(),
-              exclude: tuple[int, int] | None = None) -> list[Scored]:
+              exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> list[Scored]:
         """Score the units that share a word with the question, best first.
 
-        ``exclude`` = (unit index, phrasing index) leaves one phrasing out, as if it were not in the knowledge
-        base: how the ranking weights are fitted on the knowledge base's own phrasings (leave-one-out).
+        ``exclude`` leaves phrasings and near misses out, as if they were not in the knowledge base: how the
+        learned decision is trained on the knowledge base's own phrasings and on labeled questions the curator
+        copied into it (leave-one-out).
         """
         if not tokens:
             return []
@@ -402,6 +450,10 @@ class Engine:
         if not acc:
             return []
         top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
+        # units close in meaning are scored in full too: a question made of common words ("when was the
+        # summit") shares them with many units, and the index alone cannot tell which
+        chosen = {i for i, _ in top}
+        top += [(i, acc[i]) for i in extra if i in acc and i not in chosen]
         qwords = frozenset(tokens)
         qtext = " ".join(sorted(qwords))
         rw = self.t.rank_weights
@@ -410,16 +462,20 @@ class Engine:
             u = self._units[i]
             phrasings = u.phrasings
             utoks = u.tokens
-            if exclude is not None and exclude[0] == i:
-                phrasings = [p for j, p in enumerate(u.phrasings) if j != exclude[1]]
+            near_misses = u.near_misses
+            if exclude is not None and i in exclude.phrasings:
+                left_out = exclude.phrasings[i]
+                phrasings = [p for j, p in enumerate(u.phrasings) if j not in left_out]
                 utoks = frozenset().union(*phrasings, u.answer_tokens)
                 covered = math.fsum(weights[t] for t in qwords & utoks)
+            if exclude is not None and i in exclude.near_misses:
+                near_misses = [p for j, p in enumerate(u.near_misses) if j not in exclude.near_misses[i]]
             said_only = math.fsum(weights[t] for t in (qwords & utoks) - frozenset().union(*phrasings)) if phrasings else 0.0
             covered -= (1.0 - self.t.answer_weight) * said_only
             coverage = (covered + self.t.context_weight * math.fsum(weights[t] for t in u.context & qwords)) / total
             answer_cov = math.fsum(weights[t] for t in qwords & u.answer_tokens) / total
             close, best_j = self._closest(qset, weights, ptotal, phrasings)
-            near_miss = self._closest(qset, weights, ptotal, u.near_misses)[0] if u.near_misses else 0.0
+            near_miss = self._closest(qset, weights, ptotal, near_misses)[0] if near_misses else 0.0
             best_p = phrasings[best_j] if best_j >= 0 else frozenset()
             ptext = " ".join(sorted(t for t in best_p if t[0] != "?"))
             fz = fuzz.token_sort_ratio(qtext, ptext, processor=None) / 100.0
@@ -464,71 +520,93 @@ class Engine:
         """Answer one question. Never raises on any string input.
 
         A message with a preamble ("I'm writing a piece for our newsletter. Did Xi sign off on PoS2?") is read
-        whole first; if that does not answer it, its question sentences alone are read."""
+        whole first; if that does not answer it, its question sentences alone are read, and the reading the model
+        is surest of decides."""
         if not isinstance(question, str):
             question = str(question)
-        answer = self.decide(question, self.analyse(question))
-        if answer.status is Status.ANSWERED:
-            return answer
-        for asked in question_readings(question[:MAX_QUESTION_CHARS])[:MAX_READINGS]:
-            focused = self.decide(asked, self.analyse(asked))
-            if focused.status is Status.ANSWERED:
-                return replace(focused, question=question)
-        return answer
+        return self.answer_from(question, self.judge(question))
+
+    def judge(self, question: str, scope: frozenset[int] | None = None,
+              exclude: Exclusion | None = None) -> Verdict:
+        """The model's verdict on a question: its best reading's candidates, probabilities and outcome."""
+        text = question[:MAX_QUESTION_CHARS]
+        semantic = self.encoder is not None and self._semantic is not None
+        best = judge_reading(self.model, read(self, text, exclude, scope, semantic))
+        if best.outcome == "answered":
+            return best
+        for asked in question_readings(text)[:MAX_READINGS]:
+            v = judge_reading(self.model, read(self, asked, exclude, scope, semantic))
+            if v.confidence > best.confidence:
+                best = v
+            if best.outcome == "answered":
+                break
+        return best
 
     def follow_up(self, question: str, previous_id: str) -> Answer:
         """Answer a follow-up to the answer of ``previous_id`` ("and the capacity?"): the same question, read
         within that entry's topic, never answered with that entry again."""
         prev = self.knowledge.entry(previous_id) or self.knowledge.fact(previous_id)
-        a = self.analyse(question)
         if prev is None:
-            return self.decide(question, a)
-        a.scope = frozenset(i for i, u in enumerate(self._units) if u.topic == prev.topic and u.id != previous_id)
-        a.ranked = [s for s in a.ranked if s.unit_index in a.scope]
-        return self.decide(question, a, answer_at=self.t.clarify)
+            return self.ask(question)
+        scope = frozenset(i for i, u in enumerate(self._units) if u.topic == prev.topic and u.id != previous_id)
+        return self.answer_from(question, self.judge(question, scope))
 
-    def decide(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
-        """The lexical rules first, then the semantic reading when it is on:
+    def answer_from(self, question: str, v: Verdict) -> Answer:
+        """The Answer for a verdict: the best candidate's answer, "did you mean" with the plausible entries, or
+        an abstention with the likeliest entries as suggestions."""
+        ranked = v.ranked()
+        best = v.best
+        conf = round(v.confidence, 3)
+        if v.outcome == "answered" and best is not None:
+            unit = self._units[best.unit]
+            s = best.scored if best.scored is not None else Scored(best.unit, 0.0, 0.0, 0.0, 0.0)
+            answer = self._answer(question, unit, s, confidence=conf)
+            # matched by meaning rather than by its words: say what the question was read as, to be checked
+            if unit.kind == "qa" and (best.scored is None or best.scored.close < READ_AS_BELOW):
+                answer = replace(answer, read_as=self.knowledge.entry(unit.id).title)
+            return answer
+        top = ranked[0][1] if ranked else 0.0
+        plausible = [c.unit for c, p in ranked if p >= SUGGEST_FLOOR]
+        if v.outcome == "clarify":
+            ids = self._entry_ids(self._with_passages([v.reading.candidates[i].unit for i in v.offer]), limit=3)
+            if len(ids) >= 2:
+                titles = tuple(self.knowledge.entry(i).title for i in ids)
+                return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(top, 4)),
+                              conf, (), tuple(ids))
+        ids = self._entry_ids(self._with_passages(plausible), limit=3)
+        if not ids:
+            ids = self.starter_ids()[:3]
+        return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
+                      Match(None, None, round(top, 4)), conf, (), tuple(ids))
 
-        - an answer stands unless a near miss listed in near_misses.yaml (of any unit) reads closer to the
-          question than the answer does, both in meaning and in words (``_listed_as_unanswered``);
-        - a "did you mean" stands unless meaning says it should be an abstention (see below);
-        - an abstention is answered by the unit closest in meaning if it passes the semantic bars
-          (``Thresholds.semantic_*``); otherwise its suggestions are the entries closest in meaning."""
-        answer = self._decide_lexical(question, a, answer_at)
-        q = self._meaning_of(question)
-        if q is None or self._semantic is None or self._semantic_near is None:
-            return answer
-        if answer.status is Status.ANSWERED:
-            # most answers have no near miss this close in meaning: the phrasings are then not scored at all
-            near_texts = self._semantic_near.similarities(q)
-            if float(near_texts.max(initial=-1.0)) < self.t.near_miss_meaning:
-                return answer
-            scores = self._semantic.scores(q)
-            if self._listed_as_unanswered(a, scores, near_texts):
-                return self._abstain(question, a.ranked, scores)
-            return answer
-        scores, near = self._semantic.scores(q), self._semantic_near.scores(q)
-        if a.scope is not None:
-            outside = np.ones(len(self._units), dtype=bool)
-            outside[list(a.scope)] = False
-            scores = np.where(outside, -1.0, scores)
-        if answer.status is Status.CLARIFY:
-            # A "did you mean" stands (meaning cannot pick among passages the words match fully) unless the
-            # closest text in meaning is a question the curator listed as one the brief does not answer ("what
-            # did North Korea say about the summit"), or the message is a full question that nothing is close to
-            # in meaning ("what time is it"). A bare keyword ("gas") is someone browsing: "did you mean" fits.
-            top = float(scores.max(initial=-1.0))
-            closest_near = float(near.max(initial=-1.0))
-            listed = closest_near >= self.t.semantic_answer and closest_near >= top
-            unrelated = top < self.t.semantic_clarify and asked_as_question(a.cleaned)
-            if not (listed or unrelated):
-                return answer
-            return self._abstain(question, a.ranked, scores)
-        rescued = self._semantic_answer(question, a, scores, near)
-        if rescued is not None:
-            return rescued
-        return self._abstain(question, a.ranked, scores)
+    def _with_passages(self, units: list[int]) -> list[int]:
+        """Units, with each fact followed by the Q&A entries that cite its paragraph (a fact is no suggestion)."""
+        out: list[int] = []
+        for i in units:
+            out.append(i)
+            u = self._units[i]
+            if u.kind == "fact":
+                out += [j for j, w in enumerate(self._units) if w.kind == "qa" and w.paragraphs & u.paragraphs]
+        return out
+
+    def explain(self, question: str) -> str:
+        """Why the bot answered, asked "did you mean" or abstained: the top candidates with their probabilities
+        and main features, and the reason for the outcome. For curators (``ask --explain``, ``chat`` ``:why``)."""
+        v = self.judge(question)
+        lines = [f"reading: {v.reading.text!r}", f"outcome: {v.outcome} ({v.reason})",
+                 f"confidence (calibrated probability that the best candidate is right): {v.confidence:.3f}"]
+        shown = ("meaning", "close", "coverage", "lex_score", "uncovered", "own_near_miss",
+                 "near_miss_meaning_lead", "names_missing")
+        for n, (c, p) in enumerate(v.ranked()[:5], 1):
+            f = c.named()
+            feats = ", ".join(f"{k} {f[k]:.2f}" for k in shown)
+            lines.append(f"{n}. {c.kind}:{c.id}  p={p:.3f}  {feats}")
+        if not v.order:
+            lines.append("no candidates")
+        return "\n".join(lines)
+
+    def meaning_of(self, question: str) -> np.ndarray | None:
+        return self._meaning_of(question)
 
     def _meaning_of(self, question: str) -> np.ndarray | None:
         """The question's vector; None when the semantic reading is off or the question has no words."""
@@ -536,26 +614,6 @@ class Engine:
         if self.encoder is None or self._semantic is None or not any(ch.isalnum() for ch in text):
             return None
         return self.encoder.encode([text])[0]
-
-    def _listed_as_unanswered(self, a: Analysis, scores: np.ndarray, near_texts: np.ndarray) -> bool:
-        """Whether a listed near miss reads closer to the question than the lexical answer does: closer in
-        meaning than any phrasing (by a margin), at least as close in words as the answer's best phrasing, and
-        with the same numbers. "How many months was Trump's visit delayed?" is answered by no phrasing as well as
-        by the near miss "how long was Trump's China visit postponed", which may belong to another entry than
-        the one the words picked. Meaning alone would not do: to the static vectors "how long is Power of
-        Siberia 1" (a near miss) and "... 2" are the same question."""
-        t = self.t
-        top = float(scores.max(initial=-1.0))
-        bar = max(a.ranked[0].close if a.ranked else 0.0, t.near_miss_words)
-        weights, qset, _, total = self._query_weights(a.tokens, a.intents)
-        for j in np.argsort(-near_texts)[:5]:
-            sim = float(near_texts[j])
-            if sim < t.near_miss_meaning or sim < top + t.near_miss_meaning_margin:
-                break
-            if self._near_numbers[j] == a.numbers and \
-                    self._closest(qset, weights, total, [self._near_phrasings[j]])[0] >= bar:
-                return True
-        return False
 
     def closeness_by_meaning(self, question: str) -> dict[str, float]:
         """Each Q&A entry's closeness in meaning to ``question`` (cosine with its closest phrasing); empty when
@@ -565,85 +623,6 @@ class Engine:
             return {}
         scores = self._semantic.scores(q)
         return {u.id: float(scores[i]) for i, u in enumerate(self._units) if u.kind == "qa"}
-
-    def _semantic_answer(self, question: str, a: Analysis, scores: np.ndarray, near: np.ndarray) -> Answer | None:
-        t = self.t
-        top = int(scores.argmax())
-        sim = float(scores[top])
-        # the closest text in meaning must be a phrasing, not a question the curator listed as a near miss
-        if sim < t.semantic_answer or float(near.max(initial=-1.0)) >= sim:
-            return None
-        # the lexical reading must agree that the unit is admissible (numbers, "how many", "which X", intents)
-        # and covers enough of the question
-        s = next((s for s in a.ranked if s.unit_index == top), None)
-        if s is None or s.coverage < t.semantic_coverage or s.uncovered > t.semantic_uncovered:
-            return None
-        # a word the knowledge base has never seen is filler in a long question ("the seminar handout") but the
-        # point of a short one ("population of primorsky krai?")
-        telling = sum(1 for w in a.tokens if self._idf.get(w, self._idf_unknown) >= t.framing_idf)
-        if s.foreign and telling < t.semantic_foreign_words:
-            return None
-        # at least one telling word must be in the unit itself, not only in the paragraph it cites
-        if telling and s.absent >= telling:
-            return None
-        if self._near_miss_wins(s):
-            return None
-        unit = self._units[top]
-        answer = self._answer(question, unit, s, confidence=round(min(1.0, sim), 3))
-        # said back to the user: a reading by meaning is the kind of match a person should be able to check
-        title = self.knowledge.entry(unit.id).title if unit.kind == "qa" else ""
-        return replace(answer, read_as=title)
-
-    def _decide_lexical(self, question: str, a: Analysis, answer_at: float | None = None) -> Answer:
-        ranked = a.ranked
-        answer_at = self.t.answer if answer_at is None else answer_at
-        if not ranked:
-            return self._abstain(question, ranked)
-        best = ranked[0]
-        unit = self._units[best.unit_index]
-        # A question word that the winner does not contain, nor the paragraph it cites, means the question is
-        # about something else: abstain when that word is foreign to the whole knowledge base, or when two are.
-        if best.foreign or best.uncovered > self.t.max_uncovered:
-            return self._abstain(question, ranked)
-        # The curator listed a question like this one as something the brief does not answer.
-        if self._near_miss_wins(best):
-            return self._abstain(question, ranked)
-        # A question that many units match completely, none of them closely ("russia", "the summit"), is too
-        # broad to answer: offer the likeliest readings instead.
-        full = {self._units[s.unit_index].paragraphs for s in ranked[:10] if s.coverage >= 0.99}
-        # only words that frame questions, and no "when / who / how many": "china russia", "the summit"
-        framing_only = not a.intents and all(self._weight(w) < self.t.framing_idf for w in a.tokens)
-        if best.close < self.t.broad_close and (len(full) >= self.t.broad_passages or framing_only):
-            ids = self._entry_ids((s.unit_index for s in ranked), limit=3)
-            if len(ids) >= 2:
-                return self._clarify(question, ids, best)
-        # The runner-up that matters is one of the same kind that cites other paragraphs: two entries drawn from
-        # the same paragraph are two wordings of one answer, not a reason to ask "did you mean".
-        rival = next((s for s in ranked[1:] if self._units[s.unit_index].kind == unit.kind
-                      and not (self._units[s.unit_index].paragraphs & unit.paragraphs)), None)
-        gap = best.score - (rival.score if rival else 0.0)
-        # a clearly closer phrasing also makes a clear winner, even when the scores are near
-        if rival is not None and best.close - rival.close >= self.t.close_margin:
-            gap = max(gap, self.t.margin)
-        if not best.absent:  # the winner itself has every telling word of the question: a lower bar
-            answer_at = min(answer_at, self.t.answer_complete)
-        if best.score >= answer_at and best.coverage >= self.t.coverage and gap >= self.t.margin:
-            return self._answer(question, unit, best)
-        # "Did you mean" only among readings that match every word of the question.
-        if best.score >= self.t.clarify and best.coverage >= self.t.coverage and not best.uncovered:
-            close = [s for s in ranked if best.score - s.score < self.t.margin and s.coverage >= self.t.coverage
-                     and not s.uncovered
-                     and (s is best or not (self._units[s.unit_index].paragraphs & unit.paragraphs))]
-            ids = self._entry_ids((s.unit_index for s in close), limit=3)
-            if len(ids) >= 2:
-                return self._clarify(question, ids, best)
-            if best.score >= answer_at:
-                return self._answer(question, unit, best)
-        return self._abstain(question, ranked)
-
-    def _near_miss_wins(self, s: Scored) -> bool:
-        """Whether one of the unit's own near misses is close to the question, and closer than its phrasings."""
-        return s.near_miss >= self.t.near_miss and s.near_miss >= s.close
 
     def _entry_ids(self, units: Iterable[int], limit: int) -> list[str]:
         """Distinct Q&A entries among ranked unit indices, one per passage: two entries citing the same paragraph
@@ -677,25 +656,13 @@ class Engine:
                       tuple(k.entry(i).title for i in nearby), Match("fact", f.id, round(s.score, 4)),
                       conf, tuple(k.entry(i).title for i in nearby), tuple(nearby))
 
+    def answer_unit(self, question: str, index: int, confidence: float = 0.0, score: float = 0.0) -> Answer:
+        """The answer a unit (by its index) gives to ``question``."""
+        return self._answer(question, self._units[index], Scored(index, score, 0.0, 0.0, 0.0), confidence)
+
     def _nearby_entries(self, paragraph_id: str, limit: int) -> list[str]:
         return [e.id for e in self.knowledge.entries
                 if any(c.paragraph_id == paragraph_id for c in e.citations)][:limit]
-
-    def _clarify(self, question: str, ids: list[str], best: Scored) -> Answer:
-        titles = tuple(self.knowledge.entry(i).title for i in ids)
-        return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(best.score, 4)),
-                      round(min(0.5, _confidence(best)), 3), (), tuple(ids))
-
-    def _abstain(self, question: str, ranked: list[Scored], semantic: np.ndarray | None = None) -> Answer:
-        nearby = [s.unit_index for s in ranked if s.score >= self.t.suggest]
-        if semantic is not None:  # the entries closest in meaning first, then those closest in words
-            nearby = [int(i) for i in np.argsort(-semantic)[:40] if semantic[i] >= self.t.semantic_suggest] + nearby
-        ids = self._entry_ids(nearby, limit=3)
-        if not ids:
-            ids = self.starter_ids()[:3]
-        score = ranked[0].score if ranked else 0.0
-        return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
-                      Match(None, None, round(score, 4)), 0.0, (), tuple(ids))
 
     def self_check(self) -> list[tuple[str, str, str, str | None]]:
         """Phrasings that the bot does not answer with their own entry: (entry, phrasing, outcome, entry it
@@ -804,6 +771,17 @@ class Engine:
                 seen.add(eid)
                 out.append((eid, self.knowledge.entry(eid).title))
         return out[:limit]
+
+
+def _key(text: str) -> str:
+    """A text folded for recognising a copy of it: case, punctuation and spacing ignored."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+# a capitalised word inside a sentence (not after . ! ? or a line start), or a run of them: a name
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b((?:[A-Z][\w'-]+)(?:\s+[A-Z][\w'-]+)*)")
+_NOT_NAMES = frozenset(stem(w) for w in "the this that these it its in on of and but however while most such "
+                       "issue brief vol no abstract keywords introduction assessment".split())
 
 
 _DATE_EXPR = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"

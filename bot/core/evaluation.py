@@ -43,6 +43,8 @@ class Outcome:
     answer: Answer
     correct: bool
     reason: str
+    reach: bool = False  # the right answer was given, or is one click away (a suggestion or a related button)
+    best_right: bool = False  # the model's best candidate would have been a right answer (for calibration)
 
 
 @dataclass(slots=True)
@@ -77,6 +79,34 @@ class Report:
     def citation_validity(self) -> float:
         return self.citations_verbatim / self.citations_checked if self.citations_checked else 1.0
 
+    @property
+    def one_click_reach(self) -> float:
+        xs = self._of(True)
+        return sum(o.reach for o in xs) / len(xs) if xs else 0.0
+
+    @property
+    def in_scope_wrong(self) -> float:
+        """In-scope questions answered, wrongly."""
+        xs = self._of(True)
+        return sum(o.answer.status is Status.ANSWERED and not o.correct for o in xs) / len(xs) if xs else 0.0
+
+    def calibration(self, bins: int = 10) -> list[tuple[float, float, int, float, float]]:
+        """(low, high, questions, mean confidence, share whose best candidate is right) per confidence bin."""
+        rows = []
+        for b in range(bins):
+            lo, hi = b / bins, (b + 1) / bins
+            xs = [o for o in self.outcomes if lo <= o.answer.confidence < hi or (b == bins - 1 and o.answer.confidence == 1.0)]
+            if xs:
+                rows.append((lo, hi, len(xs), sum(o.answer.confidence for o in xs) / len(xs),
+                             sum(o.best_right for o in xs) / len(xs)))
+        return rows
+
+    @property
+    def ece(self) -> float:
+        """Expected calibration error of ``confidence`` (the probability that the best candidate is right)."""
+        n = len(self.outcomes)
+        return sum(k / n * abs(conf - acc) for _, _, k, conf, acc in self.calibration()) if n else 0.0
+
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.correct]
 
@@ -90,6 +120,9 @@ class Report:
             "oos_abstained": round(self.oos_abstained, 4),
             "overall": round(self.overall, 4),
             "citation_validity": round(self.citation_validity, 4),
+            "one_click_reach": round(self.one_click_reach, 4),
+            "in_scope_wrong": round(self.in_scope_wrong, 4),
+            "ece": round(self.ece, 4),
         }
 
 
@@ -135,16 +168,23 @@ def judge(item: Item, answer: Answer) -> tuple[bool, str]:
     return True, ""
 
 
-def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
-    report = Report()
+def evaluate(engine: Engine, items: Iterable[Item], report: Report | None = None) -> Report:
+    """Ask each item, judge the answer, and add it to ``report`` (a new one by default)."""
+    report = Report() if report is None else report
     k: Knowledge = engine.knowledge
     for item in items:
-        answer = engine.ask(item.q)
+        verdict = engine.judge(item.q)
+        answer = engine.answer_from(item.q, verdict)
         for c in answer.citations:
             report.citations_checked += 1
             p = k.paragraph(c.paragraph_id)
             if p is not None and normalise_for_quote(c.quote) in normalise_for_quote(p.text):
                 report.citations_verbatim += 1
         ok, reason = judge(item, answer)
-        report.outcomes.append(Outcome(item, answer, ok, reason))
+        best = verdict.best
+        best_right = best is not None and (ok if answer.status is Status.ANSWERED
+                                           else judge(item, engine.answer_unit(item.q, best.unit))[0])
+        reach = ok or (item.in_scope and any(
+            judge(item, engine.answer_entry(i, item.q))[0] for i in answer.candidates if engine.knowledge.entry(i)))
+        report.outcomes.append(Outcome(item, answer, ok, reason, reach, bool(best_right and item.in_scope)))
     return report

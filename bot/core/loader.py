@@ -29,6 +29,7 @@ from .models import (
     Section,
     Topic,
 )
+from .limits import ITEM_ID
 from .text import normalise_for_quote, sentences
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ MIN_PHRASINGS = 5
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ANSWER_SENTENCES = 3
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# the ids ride in the custom ids of the Discord buttons, which Discord caps at 100 characters
+ID_TOO_LONG = f"id is longer than {ITEM_ID} characters, too long for the Discord buttons that carry it"
 
 BRIEF_FILE = "brief.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -429,14 +432,21 @@ def _topic_ok(c: _Collector, doc: _Doc, path: tuple, label: str, topic: Any, top
 def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, paragraphs: dict[str, Paragraph],
                 topics: set[str]) -> QAEntry | None:
     keys = {"id", "topic", "questions", "answer", "citations", "related"}
-    if not _check_keys(c, doc, path, label, e, keys):
+    if not _check_keys(c, doc, path, label, e, keys, frozenset({"opens_with_polarity"})):
         return None
     ok = True
+    polarity = e.get("opens_with_polarity", False)
+    if not isinstance(polarity, bool):
+        c.add(doc, path + ("opens_with_polarity",), label, "'opens_with_polarity' must be true or false")
+        ok = False
     if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
         c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
         ok = False
     else:
         c.declared.add(e["id"])
+    if isinstance(e["id"], str) and len(e["id"]) > ITEM_ID:
+        c.add(doc, path + ("id",), label, ID_TOO_LONG)
+        ok = False
     ok = _topic_ok(c, doc, path, label, e["topic"], topics) and ok
     questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
                           MIN_PHRASINGS, MAX_QUESTION_CHARS)
@@ -457,7 +467,7 @@ def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, parag
     related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
     if ok and answer and len(questions) >= MIN_PHRASINGS:
         return QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
-                       f"{doc.rel}:{doc.line(*path)}")
+                       f"{doc.rel}:{doc.line(*path)}", polarity)
     return None
 
 
@@ -485,6 +495,9 @@ def _load_fact(c: _Collector, doc: _Doc, path: tuple, label: str, f: Any, paragr
     ok = True
     if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
         c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+        ok = False
+    elif len(f["id"]) > ITEM_ID:
+        c.add(doc, path + ("id",), label, ID_TOO_LONG)
         ok = False
     ok = _topic_ok(c, doc, path, label, f["topic"], topics) and ok
     text = _str(c, doc, path + ("text",), label, f["text"], "text", MAX_FACT_CHARS)

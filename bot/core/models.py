@@ -87,6 +87,7 @@ class QAEntry:
     citations: tuple[Citation, ...]
     related: tuple[str, ...]
     source: str = ""  # "file:line", for error messages
+    opens_with_polarity: bool = False  # opt-in: the answer may open "Yes."/"No." (bot/core/fidelity.py checks it)
 
     @property
     def title(self) -> str:

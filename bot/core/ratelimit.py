@@ -17,6 +17,7 @@ class Cooldown:
         self._clock = clock
         self._max_keys = max_keys
         self._hits: dict[Hashable, deque[float]] = {}
+        self._told: dict[Hashable, float] = {}
 
     def hit(self, key: Hashable) -> float:
         """Record one use by ``key``; return 0 if allowed, else the seconds to wait (nothing is recorded)."""
@@ -32,6 +33,19 @@ class Cooldown:
             return max(0.0, self.per - (now - q[0]))
         q.append(now)
         return 0.0
+
+    def notice(self, key: Hashable) -> bool:
+        """Whether to tell ``key`` it is over the limit: once per ``per`` seconds, so that a burst of messages
+        gets one notice rather than one each."""
+        now = self._clock()
+        told = self._told.get(key)
+        if told is not None and now - told < self.per:
+            return False
+        if len(self._told) >= self._max_keys:
+            for k in [k for k, t in self._told.items() if now - t >= self.per]:
+                del self._told[k]
+        self._told[key] = now
+        return True
 
     def _prune(self, now: float) -> None:
         for k in [k for k, q in self._hits.items() if not q or now - q[-1] >= self.per]:

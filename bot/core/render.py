@@ -46,25 +46,40 @@ def lead_text(a: Answer) -> str:
     return ABSTAIN_TEXT
 
 
-def answer_to_text(a: Answer, meta: BriefMeta | None = None, width: int = 100) -> str:
-    """A terminal rendering: the answer, each citation (reference and quote), then suggestions."""
-    wrap = lambda s, indent="": textwrap.fill(s, width, initial_indent=indent, subsequent_indent=indent)  # noqa: E731
-    out = [wrap(f"(Read as: {a.read_as})"), ""] if a.read_as and a.status is Status.ANSWERED else []
-    out.append(wrap(lead_text(a)))
+# Terminal styles, hand-written: four SGR codes do the job, where `rich` would add three packages and a second
+# wrapping model for the same few lines.
+BOLD, DIM, CYAN, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m"
+
+
+def answer_to_text(a: Answer, meta: BriefMeta | None = None, width: int | None = 100, color: bool = False) -> str:
+    """A terminal rendering: the answer, each citation (reference and quote), then suggestions.
+
+    ``width``: wrap to this many columns (never inside a word), or None not to wrap (output piped elsewhere).
+    ``color``: set the parts apart with bold, dim and colour (ANSI), for a terminal."""
+    def wrap(s: str, indent: str = "", style: str = "", first: str | None = None) -> str:
+        first = indent if first is None else first
+        lines = textwrap.wrap(s, width, initial_indent=first, subsequent_indent=indent, break_long_words=False,
+                              break_on_hyphens=False) if width else [first + s]
+        return "\n".join(paint(line, style) for line in lines)
+
+    def paint(s: str, style: str) -> str:
+        return f"{style}{s}{RESET}" if color and style and s else s
+
+    out = [wrap(f"(Read as: {a.read_as})", style=DIM), ""] if a.read_as and a.status is Status.ANSWERED else []
+    out.append(wrap(lead_text(a), style=BOLD if a.status is Status.ANSWERED else ""))
     if a.status is Status.ANSWERED:
         for c in a.citations:
             out.append("")
-            out.append(f"  [{c.ref}]")
-            out.append(wrap(f"\u201c{c.quote}\u201d", "    "))
+            out.append(wrap(f"[{c.ref}]", "  ", CYAN))
+            out.append(wrap(f"\u201c{c.quote}\u201d", "    ", DIM))
         if a.suggestions:
             out.append("")
-            out.append("Related:")
-            out += [f"  - {s}" for s in a.suggestions]
-    elif a.suggestions:
-        if a.status is Status.ABSTAINED and a.question.strip():
-            out.append("Questions I can answer:")
-        out += [f"  {n}. {s}" for n, s in enumerate(a.suggestions, 1)]
+            out.append(paint("Related:", BOLD))
+    elif a.suggestions and a.status is Status.ABSTAINED and a.question.strip():
+        out.append(paint("Questions I can answer:", BOLD))
+    # numbered, so that `chat` can pick one by its number
+    out += [wrap(s, "     ", YELLOW, first=f"  {n}. ") for n, s in enumerate(a.suggestions, 1)]
     if meta is not None and a.status is Status.ANSWERED:
         out.append("")
-        out.append(f"Source: {meta.citation_line}")
+        out.append(wrap(f"Source: {meta.citation_line}", style=DIM))
     return "\n".join(out)

@@ -194,15 +194,31 @@ class SemanticIndex:
     def __init__(self, encoder: Encoder, texts: Sequence[str], owners: Sequence[int], n_units: int):
         self.n_units = n_units
         self._owners = np.asarray(owners, dtype=np.int64)
+        # runs of texts with one owner: a unit's maximum is taken per run (np.maximum.reduceat), then per unit
+        change = np.flatnonzero(np.diff(self._owners)) + 1 if len(self._owners) else np.zeros(0, dtype=np.int64)
+        self._starts = np.concatenate([[0], change]).astype(np.int64) if len(self._owners) else change
+        self._run_owner = self._owners[self._starts] if len(self._owners) else self._owners
         self.vectors = encoder.encode(list(texts)) if len(texts) else np.zeros((0, 1), dtype=np.float32)
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """The cosine of ``query`` with each text, in the order given."""
         return self.vectors @ query if len(self._owners) else np.zeros(0, dtype=np.float32)
 
-    def scores(self, query: np.ndarray) -> np.ndarray:
-        """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none)."""
+    def scores_of(self, sims: np.ndarray) -> np.ndarray:
+        """Per unit, the highest of ``sims`` (one per text, as ``similarities`` gives) among its texts."""
         out = np.full(self.n_units, -1.0, dtype=np.float32)
         if len(self._owners):
-            np.maximum.at(out, self._owners, self.vectors @ query)
+            np.maximum.at(out, self._run_owner, np.maximum.reduceat(sims, self._starts))
+        return out
+
+    def scores(self, query: np.ndarray, drop: np.ndarray | None = None) -> np.ndarray:
+        """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none); the texts
+        at the indices ``drop`` are left out (training asks a labeled question as if it were not a phrasing)."""
+        out = np.full(self.n_units, -1.0, dtype=np.float32)
+        if len(self._owners):
+            sims = self.vectors @ query
+            if drop is not None and len(drop):
+                sims = sims.copy()
+                sims[drop] = -1.0
+            return self.scores_of(sims)
         return out

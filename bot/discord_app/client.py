@@ -5,34 +5,59 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 import discord
 from discord.ext import commands
 
 from ..core.engine import Engine
 from ..core.feedback import FeedbackSink, LogFeedback
+from ..core.followup import answer_follow_up
 from ..core.loader import KnowledgeError, knowledge_stamp, load_report
 from ..core.models import Answer
 from ..core.ratelimit import Cooldown
 from ..core.store import NullLog, QuestionLog, new_question_id
 from . import components
+from .guard import BriefTree
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXTENSIONS = (
-    "bot.discord_app.exts.errors",
     "bot.discord_app.exts.ask",
     "bot.discord_app.exts.browse",
     "bot.discord_app.exts.curator",
 )
 WATCH_INTERVAL = 2.0
+DEFER_AFTER = 1.0  # seconds: an /ask whose answer is not ready by then is deferred ("briefbot is thinking...")
+ENGINE_THREADS = 2
+
+# Where the commands can be used: in servers, in DMs with the bot and, once installed to a user, in any channel.
+# The curator group narrows this to servers (exts/curator.py).
+EVERYWHERE = discord.app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+ANY_INSTALL = discord.app_commands.AppInstallationType(guild=True, user=True)
+
+
+class CommandsRefused(Exception):
+    """Discord answered 403 when the bot registered its commands in ``guild_id``."""
+
+    def __init__(self, guild_id: int | None, application_id: int | None, error: discord.Forbidden):
+        super().__init__(f"command sync refused for guild {guild_id}: {error}")
+        self.guild_id = guild_id
+        self.application_id = application_id
+        self.error = error
 
 
 def intents_for(channels: Iterable[int]) -> discord.Intents:
-    """Default intents; the privileged message-content intent only when the bot must read whole channels."""
-    intents = discord.Intents.default()
+    """Only what the bot uses: servers (for its role and channels), messages in servers and DMs, and the
+    privileged message-content intent only when it must read whole channels. No typing, voice, invite,
+    reaction, presence or member events."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
     intents.message_content = bool(frozenset(channels))
     return intents
 
@@ -50,6 +75,9 @@ class BriefBot(commands.AutoShardedBot):
         question_log: QuestionLog | NullLog | None = None,
         knowledge_dir: Path | None = None,
         watch: bool = False,
+        executor: Executor | None = None,
+        defer_after: float = DEFER_AFTER,
+        watch_interval: float | None = None,
         knowledge_stamp: tuple | None = None,
         **options,
     ):
@@ -62,6 +90,9 @@ class BriefBot(commands.AutoShardedBot):
             command_prefix=commands.when_mentioned,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BriefTree,
+            allowed_contexts=EVERYWHERE,
+            allowed_installs=ANY_INSTALL,
             **options,
         )
         self.engine = engine
@@ -73,9 +104,16 @@ class BriefBot(commands.AutoShardedBot):
         self.sync_on_start = sync_on_start
         self.knowledge_dir = knowledge_dir
         self.watch = watch
+        self.watch_interval = watch_interval
         self._stamp = knowledge_stamp  # --watch: taken before the knowledge was loaded, so no edit slips by
         self._watch_task: asyncio.Task | None = None
         self._reload_lock = asyncio.Lock()
+        # The engine never runs on the event loop: matching happens on these threads. Messages take one thread
+        # at a time, so a burst of them never stands between a slash command and its 3-second deadline.
+        self._own_executor = executor is None
+        self.executor = executor or ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix="briefbot-engine")
+        self.defer_after = defer_after
+        self._message_lane = asyncio.Semaphore(max(1, ENGINE_THREADS - 1))
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*components.ALL)
@@ -84,10 +122,23 @@ class BriefBot(commands.AutoShardedBot):
         if self.watch and self.knowledge_dir is not None:
             self._watch_task = asyncio.create_task(self._watch_knowledge(), name="knowledge-watch")
         if self.guild_id is not None and self.sync_on_start:
-            guild = discord.Object(id=self.guild_id)
+            await self.sync_guild(self.guild_id)
+
+    async def sync_guild(self, guild_id: int, *, clear: bool = False) -> int:
+        """Copy the commands to one server (they show there at once), or with ``clear`` remove that server's
+        copies. Raises CommandsRefused when Discord answers 403 (the bot is not in that server, or was invited
+        without the applications.commands scope)."""
+        guild = discord.Object(id=guild_id)
+        if clear:
+            self.tree.clear_commands(guild=guild)
+        else:
             self.tree.copy_global_to(guild=guild)
+        try:
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to test guild %s", len(synced), self.guild_id)
+        except discord.Forbidden as exc:
+            raise CommandsRefused(guild_id, self.application_id, exc) from exc
+        log.info("%s %d commands in guild %s", "removed; now" if clear else "synced", len(synced), guild_id)
+        return len(synced)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s) in %d guild(s), %d shard(s)", self.user, getattr(self.user, "id", "?"),
@@ -105,27 +156,41 @@ class BriefBot(commands.AutoShardedBot):
         ``follow_up_to``: the entry of the answer this question replies to, if any.
         Returns the answer, the question's log id (carried by the feedback buttons) and the engine that
         answered, so a reload in the middle cannot mix two knowledge bases in one reply."""
+        answer, engine, elapsed = self.match(question, follow_up_to)
+        qid = self.log_question(answer, engine, elapsed, source=source, user_id=user_id, guild_id=guild_id,
+                                channel_id=channel_id)
+        return answer, qid, engine
+
+    def match(self, question: str, follow_up_to: str | None = None) -> tuple[Answer, Engine, float]:
+        """The engine's answer (blocking: call it on a thread), the engine used, and the time it took in ms."""
         engine = self.engine
         started = time.perf_counter()
-        answer = engine.ask(question)
-        if follow_up_to and not answer.answered:
-            # a reply to one of our answers that does not stand on its own: read it in that answer's topic
-            followed = engine.follow_up(question, follow_up_to)
-            if followed.answered:
-                answer = followed
-        elapsed = (time.perf_counter() - started) * 1000
+        # a reply to one of our answers may lean on it ("how old is he now?", "and the capacity?")
+        answer = answer_follow_up(engine, question, follow_up_to, reply=True)
+        return answer, engine, (time.perf_counter() - started) * 1000
+
+    def log_question(self, answer: Answer, engine: Engine, elapsed_ms: float, *, source: str,
+                     user_id: int | None, guild_id: int | None, channel_id: int | None) -> int:
         qid = new_question_id()
         self.question_log.record_question(qid, answer, source=source, guild_id=guild_id, channel_id=channel_id,
-                                          user_id=user_id, kb_version=engine.knowledge.version, elapsed_ms=elapsed)
-        return answer, qid, engine
+                                          user_id=user_id, kb_version=engine.knowledge.version,
+                                          elapsed_ms=elapsed_ms)
+        return qid
+
+    async def off_loop(self, fn: Callable[..., T], *args) -> T:
+        """Run ``fn`` (engine work) on the engine threads, never on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def match_message(self, question: str, follow_up_to: str | None = None) -> tuple[Answer, Engine, float]:
+        """``match`` for a chat message, one message at a time, leaving a thread free for slash commands."""
+        async with self._message_lane:
+            return await self.off_loop(self.match, question, follow_up_to)
 
     def record_answer(self, answer: Answer, engine: Engine, *, source: str, user_id: int | None,
                       guild_id: int | None, channel_id: int | None) -> int:
-        """Log an answer given without matching (a button or a menu choice)."""
-        qid = new_question_id()
-        self.question_log.record_question(qid, answer, source=source, guild_id=guild_id, channel_id=channel_id,
-                                          user_id=user_id, kb_version=engine.knowledge.version, elapsed_ms=0.0)
-        return qid
+        """Log an answer given without matching (a button, a menu choice, an autocomplete pick)."""
+        return self.log_question(answer, engine, 0.0, source=source, user_id=user_id, guild_id=guild_id,
+                                 channel_id=channel_id)
 
     # ------------------------------------------------------------------------------------------- reloading
 
@@ -160,23 +225,27 @@ class BriefBot(commands.AutoShardedBot):
 
     async def _watch_knowledge(self) -> None:
         """``run --watch``: reload when a file in the knowledge folder changes. Supervised: an unexpected error
-        is logged and the watch goes on."""
-        last = self._stamp if self._stamp is not None else await asyncio.to_thread(self._knowledge_stamp)
+        is logged with its traceback and the watch goes on. The first snapshot is the one taken before the
+        knowledge was loaded, when given (``knowledge_stamp``): an edit made while it loaded is not missed."""
+        last: tuple | None = self._stamp
         while not self.is_closed():
-            await asyncio.sleep(WATCH_INTERVAL)
             try:
                 stamp = await asyncio.to_thread(self._knowledge_stamp)
-                if stamp != last:
-                    last = stamp
+                changed = last is not None and stamp != last
+                last = stamp
+                if changed:
                     log.info("knowledge folder changed; reloading")
                     await self.reload_knowledge()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("the knowledge watch hit an error; it keeps watching")
+                log.exception("the knowledge watch failed; still watching")
+            await asyncio.sleep(WATCH_INTERVAL if self.watch_interval is None else self.watch_interval)
 
     async def close(self) -> None:
         if self._watch_task is not None:
             self._watch_task.cancel()
         await super().close()
         await asyncio.to_thread(self.question_log.close)
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,20 +1,22 @@
-"""Buttons and select menus. Each is a ``DynamicItem``: its custom id carries what it needs (``bb:ask:<entry>``),
-so a click still works after a restart, or says clearly that the question has since left the knowledge base.
+"""What a click on one of the bot's buttons or menus does. Each is a ``DynamicItem`` registered on the bot: its
+custom id (``ids``) carries what it needs, so a click works at any time, after a restart too, or says clearly
+that the question has since left the knowledge base.
+
+Clicks that give an answer share the per-user cooldown of questions. Every callback runs inside the one guard.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from ..core import limits
 from ..core.feedback import Vote
-from ..core.limits import clip
-from ..core.models import Knowledge, QAEntry
+from . import ids
+from .guard import cooldown_text, guarded
+from .render import answer_reply, passage_embeds, topic_questions_reply
 
 if TYPE_CHECKING:
     from .client import BriefBot
@@ -22,34 +24,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXPIRED = "That question is no longer in the knowledge base (it has been updated since). Try /ask or /topics."
-_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-
-
-def guarded(callback):
-    """Buttons and menus are not commands, so the command tree's error handler does not see their failures:
-    log them here and tell the person who clicked, privately, instead of leaving "interaction failed"."""
-
-    @functools.wraps(callback)
-    async def wrapper(self, interaction: discord.Interaction) -> None:
-        try:
-            await callback(self, interaction)
-        except Exception:
-            log.exception("error in component %s", getattr(self, "custom_id", type(self).__name__))
-            from .exts.errors import SOMETHING_WRONG, tell
-
-            await tell(interaction, SOMETHING_WRONG)
-
-    return wrapper
+OLD_VOTE = "That button is from an older answer that I can't match to a question any more. Ask again to vote."
 
 
 def _bot(interaction: discord.Interaction) -> "BriefBot":
     return interaction.client  # type: ignore[return-value]
 
 
+async def _slowed(interaction: discord.Interaction) -> bool:
+    """The per-user cooldown, for clicks that give an answer: True (and said) when the user must wait."""
+    wait = _bot(interaction).cooldown.hit(interaction.user.id)
+    if wait:
+        await interaction.response.send_message(cooldown_text(wait), ephemeral=True)
+    return bool(wait)
+
+
 async def send_answer(interaction: discord.Interaction, entry_id: str) -> None:
     """Answer a known entry for the person who clicked, ephemerally."""
-    from .render import answer_reply  # late import: render imports this module
-
+    if await _slowed(interaction):
+        return
     bot = _bot(interaction)
     engine = bot.engine
     answer = engine.answer_entry(entry_id)
@@ -60,44 +53,32 @@ async def send_answer(interaction: discord.Interaction, entry_id: str) -> None:
                             guild_id=interaction.guild_id, channel_id=interaction.channel_id)
     reply = answer_reply(answer, engine.knowledge, question_id=qid)
     await interaction.response.send_message(**reply.kwargs(), ephemeral=True)
-    if reply.view is not None:
-        reply.view.interaction = interaction
 
 
-class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:ask:(?P<id>{_ID})"):
+class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=ids.ASK):
     """A question the bot can answer (related, "did you mean", or a suggestion): click to get its answer."""
 
-    def __init__(self, entry_id: str, label: str = "Ask", row: int | None = None):
-        super().__init__(discord.ui.Button(label=clip(label, limits.BUTTON_LABEL), style=discord.ButtonStyle.secondary,
-                                           custom_id=f"bb:ask:{entry_id}"), row=row)
+    def __init__(self, entry_id: str):
+        super().__init__(discord.ui.Button(custom_id=ids.ask(entry_id)))
         self.entry_id = entry_id
-
-    @classmethod
-    def make(cls, entry_id: str, title: str, row: int | None = None) -> "AskButton":
-        return cls(entry_id, title, row)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> "AskButton":
-        return cls(match["id"], item.label or "Ask")
+        return cls(match["id"])
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         await send_answer(interaction, self.entry_id)
 
 
-class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:passage:(?P<kind>qa|fact):(?P<id>{_ID})"):
+class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=ids.PASSAGE):
     """Shows the full paragraph(s) an answer cites, ephemerally."""
 
     def __init__(self, kind: str, item_id: str):
-        super().__init__(discord.ui.Button(label="Show passage", emoji="\U0001f4c4", style=discord.ButtonStyle.primary,
-                                           custom_id=f"bb:passage:{kind}:{item_id}"), row=0)
+        super().__init__(discord.ui.Button(custom_id=ids.passage(kind, item_id)))
         self.kind = kind
         self.item_id = item_id
-
-    @classmethod
-    def make(cls, kind: str, item_id: str) -> "PassageButton":
-        return cls(kind, item_id)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
@@ -106,8 +87,8 @@ class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:pa
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        from .render import passage_embeds
-
+        if await _slowed(interaction):
+            return
         knowledge = _bot(interaction).engine.knowledge
         if self.kind == "qa":
             entry = knowledge.entry(self.item_id)
@@ -127,26 +108,17 @@ class PassageButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"bb:pa
                                                 ephemeral=True)
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
-                     template=rf"bb:fb:(?P<vote>up|down):(?P<kind>qa|fact):(?P<id>{_ID})(?::(?P<q>\d{{1,16}}))?"):
-    """Helpful / not helpful: acknowledged ephemerally, handed to the bot's feedback sink with the question."""
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=ids.VOTE):
+    """Helpful / not helpful on one answered question. Anyone who sees the answer may vote; the store keeps one
+    vote per person per question (a second click replaces the first). Votes on what the knowledge base does not
+    hold, or without the question they are about, are not recorded."""
 
     def __init__(self, helpful: bool, kind: str, item_id: str, question_id: int | None = None):
-        vote = "up" if helpful else "down"
-        tail = f":{question_id}" if question_id else ""
-        super().__init__(discord.ui.Button(
-            label="Helpful" if helpful else "Not helpful",
-            emoji="\U0001f44d" if helpful else "\U0001f44e",
-            style=discord.ButtonStyle.secondary,
-            custom_id=f"bb:fb:{vote}:{kind}:{item_id}{tail}"), row=0)
+        super().__init__(discord.ui.Button(custom_id=ids.vote(helpful, kind, item_id, question_id)))
         self.helpful = helpful
         self.kind = kind
         self.item_id = item_id
         self.question_id = question_id
-
-    @classmethod
-    def make(cls, helpful: bool, kind: str, item_id: str, question_id: int | None = None) -> "FeedbackButton":
-        return cls(helpful, kind, item_id, question_id)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
@@ -156,6 +128,15 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
+        knowledge = bot.engine.knowledge
+        known = knowledge.entry(self.item_id) if self.kind == "qa" else knowledge.fact(self.item_id)
+        if known is None:
+            log.info("vote ignored: %s:%s is not in the knowledge base", self.kind, self.item_id)
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
+            return
+        if self.question_id is None:
+            await interaction.response.send_message(OLD_VOTE, ephemeral=True)
+            return
         vote = Vote(self.helpful, self.kind, self.item_id, interaction.user.id, interaction.guild_id,
                     interaction.channel_id)
         try:
@@ -164,62 +145,43 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
             log.exception("could not record feedback on %s:%s", self.kind, self.item_id)
         text = ("Thanks, glad it helped." if self.helpful
                 else "Thanks for telling us. The curator will look at this answer.")
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.response.send_message(text + " (Clicking again replaces your vote.)", ephemeral=True)
 
 
-class TopicSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"bb:topics"):
-    """/topics: pick a topic to see its questions."""
+class TopicSelect(discord.ui.DynamicItem[discord.ui.Select], template=ids.TOPICS):
+    """The topics menu of /topics: choosing one shows its questions."""
 
-    def __init__(self, options: list[discord.SelectOption] | None = None):
-        super().__init__(discord.ui.Select(custom_id="bb:topics", placeholder="Choose a topic\u2026",
-                                           options=options or [discord.SelectOption(label="\u2026", value="none")]))
-
-    @classmethod
-    def make(cls, knowledge: Knowledge) -> "TopicSelect":
-        options = [discord.SelectOption(label=clip(t.title, limits.SELECT_OPTION_LABEL), value=t.id,
-                                        description=clip(t.description, limits.SELECT_OPTION_DESCRIPTION))
-                   for t in knowledge.topics[: limits.SELECT_OPTIONS]]
-        return cls(options)
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Select(custom_id=ids.topics()))
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select,
                              match: re.Match[str]) -> "TopicSelect":
-        return cls(list(item.options) or None)
+        return cls()
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        from .render import topic_questions_reply
-
-        topic_id = self.item.values[0] if self.item.values else ""
-        reply = topic_questions_reply(_bot(interaction).engine.knowledge, topic_id)
+        values = (interaction.data or {}).get("values") or []
+        reply = topic_questions_reply(_bot(interaction).engine.knowledge, values[0] if values else "")
         await interaction.response.send_message(**reply.kwargs(), ephemeral=True)
-        if reply.view is not None:
-            reply.view.interaction = interaction
 
 
-class TopicQuestionSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"bb:tq:(?P<topic>{_ID})"):
+class TopicQuestionSelect(discord.ui.DynamicItem[discord.ui.Select], template=ids.TOPIC_QUESTIONS):
     """A topic's questions: choosing one answers it."""
 
-    def __init__(self, topic_id: str, options: list[discord.SelectOption] | None = None):
-        super().__init__(discord.ui.Select(custom_id=f"bb:tq:{topic_id}", placeholder="Choose a question\u2026",
-                                           options=options or [discord.SelectOption(label="\u2026", value="none")]))
+    def __init__(self, topic_id: str):
+        super().__init__(discord.ui.Select(custom_id=ids.topic_questions(topic_id)))
         self.topic_id = topic_id
-
-    @classmethod
-    def make(cls, topic_id: str, entries: list[QAEntry]) -> "TopicQuestionSelect":
-        options = [discord.SelectOption(label=clip(e.title, limits.SELECT_OPTION_LABEL), value=e.id)
-                   for e in entries[: limits.SELECT_OPTIONS]]
-        return cls(topic_id, options)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select,
                              match: re.Match[str]) -> "TopicQuestionSelect":
-        return cls(match["topic"], list(item.options) or None)
+        return cls(match["topic"])
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        entry_id = self.item.values[0] if self.item.values else ""
-        await send_answer(interaction, entry_id)
+        values = (interaction.data or {}).get("values") or []
+        await send_answer(interaction, values[0] if values else "")
 
 
 ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

@@ -12,17 +12,16 @@ from typing import Any
 import discord
 
 from ..core import limits
-from ..core.limits import clip
+from ..core.limits import clip, inert
 from ..core.models import Answer, BriefMeta, Knowledge, Paragraph, Status
 from ..core.render import ABSTAIN_TEXT, CLARIFY_TEXT
-from . import components
+from . import ids
 
 log = logging.getLogger(__name__)
 
 COLOUR_ANSWER = discord.Colour.from_rgb(46, 134, 222)
 COLOUR_CLARIFY = discord.Colour.from_rgb(241, 196, 15)
 COLOUR_INFO = discord.Colour.from_rgb(99, 110, 114)
-VIEW_TIMEOUT = 15 * 60.0
 
 
 def safe(text: str) -> str:
@@ -57,35 +56,49 @@ class Reply:
         return out
 
 
-class TimeoutView(discord.ui.View):
-    """A view whose buttons are disabled on the message when it times out."""
+class Layout(discord.ui.View):
+    """The buttons and menus of one message, as a layout only.
 
-    def __init__(self, timeout: float | None = VIEW_TIMEOUT):
-        super().__init__(timeout=timeout)
-        self.message: discord.Message | None = None
-        self.interaction: discord.Interaction | None = None
+    Every custom id on it (``ids``) is handled by a ``DynamicItem`` class the bot registers (``components``), so
+    a click works at any time, after a restart too, and discord.py keeps nothing per message: no view store
+    entry, no timeout, nothing to disable later."""
 
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            inner = item.item if isinstance(item, discord.ui.DynamicItem) else item
-            if hasattr(inner, "disabled"):
-                inner.disabled = True
-        try:
-            if self.interaction is not None:
-                await self.interaction.edit_original_response(view=self)
-            elif self.message is not None:
-                await self.message.edit(view=self)
-        except discord.HTTPException as exc:
-            # the message is gone or the token expired: nothing left to disable
-            log.debug("could not disable the buttons of a timed-out view: %s", exc)
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+    def is_finished(self) -> bool:  # never listening, so never stored: discord.py checks this before storing
+        return True
+
+    def button(self, label: str, custom_id: str, *, row: int, emoji: str | None = None,
+               style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
+        self.add_item(discord.ui.Button(label=clip(label, limits.BUTTON_LABEL), custom_id=custom_id, emoji=emoji,
+                                        style=style, row=row))
+
+    def menu(self, custom_id: str, placeholder: str, options: list[discord.SelectOption]) -> None:
+        self.add_item(discord.ui.Select(custom_id=custom_id, placeholder=placeholder,
+                                        options=options[: limits.SELECT_OPTIONS]))
 
 
-def answer_embed(answer: Answer, meta: BriefMeta) -> discord.Embed:
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().strip(" ?!.").split()) == " ".join(b.casefold().strip(" ?!.").split())
+
+
+def answer_embed(answer: Answer, meta: BriefMeta, *, title: str = "Answer", asked: str | None = None) -> discord.Embed:
+    """``title``: the question the bot answered (never the user's raw words); ``asked``: the user's words, shown
+    small above it when they differ."""
     text = answer.text
     if answer.read_as:  # matched by meaning: say what the bot took the question for, so it can be checked
-        text = f"*Read as: {safe(answer.read_as)}*\n\n{text}"
-    embed = discord.Embed(title=clip(safe(answer.question) or "Answer", limits.EMBED_TITLE),
-                          description=clip(text, limits.EMBED_DESCRIPTION), colour=COLOUR_ANSWER)
+        text = f"*Read as: {safe(inert(answer.read_as))}*\n\n{text}"
+    embed = discord.Embed(title=clip(title, limits.EMBED_TITLE), description=clip(text, limits.EMBED_DESCRIPTION),
+                          colour=COLOUR_ANSWER)
+    asked = inert(asked or "")
+    if asked and not _same_words(asked, title):
+        # an author line is not markdown: only mentions need making inert
+        embed.set_author(name=clip(f"You asked: \u201c{discord.utils.escape_mentions(asked)}\u201d",
+                                   limits.EMBED_AUTHOR))
     for c in answer.citations[: limits.EMBED_FIELDS]:
         embed.add_field(name=clip(c.ref, limits.EMBED_FIELD_NAME),
                         value=clip(f"> \u201c{c.quote}\u201d", limits.EMBED_FIELD_VALUE), inline=False)
@@ -95,26 +108,35 @@ def answer_embed(answer: Answer, meta: BriefMeta) -> discord.Embed:
     return embed
 
 
+def answered_title(answer: Answer, knowledge: Knowledge) -> str:
+    """The question an answer answers: its entry's title; for a fact, where it comes from."""
+    entry = knowledge.entry(answer.match.id) if answer.match.kind == "qa" and answer.match.id else None
+    return entry.title if entry is not None else "From the brief"
+
+
 def answer_reply(answer: Answer, knowledge: Knowledge, *, view: bool = True, question_id: int | None = None) -> Reply:
     """The reply for any outcome: answered (embed + buttons), clarify (candidates), abstained (suggestions)."""
     meta = knowledge.brief.meta
     if answer.status is Status.ANSWERED:
-        v = TimeoutView() if view else None
-        if v is not None and answer.match.kind and answer.match.id:
-            v.add_item(components.PassageButton.make(answer.match.kind, answer.match.id))
-            v.add_item(components.FeedbackButton.make(True, answer.match.kind, answer.match.id, question_id))
-            v.add_item(components.FeedbackButton.make(False, answer.match.kind, answer.match.id, question_id))
+        v = Layout() if view else None
+        kind, item = answer.match.kind, answer.match.id
+        if v is not None and kind and item:
+            v.button("Show passage", ids.passage(kind, item), emoji="\U0001f4c4", style=discord.ButtonStyle.primary,
+                     row=0)
+            v.button("Helpful", ids.vote(True, kind, item, question_id), emoji="\U0001f44d", row=0)
+            v.button("Not helpful", ids.vote(False, kind, item, question_id), emoji="\U0001f44e", row=0)
             for eid in answer.candidates[:3]:
                 e = knowledge.entry(eid)
                 if e is not None:
-                    v.add_item(components.AskButton.make(eid, e.title, row=1))
-        return Reply(embed=answer_embed(answer, meta), view=v)
-    v = TimeoutView() if view else None
+                    v.button(e.title, ids.ask(eid), row=1)
+        embed = answer_embed(answer, meta, title=answered_title(answer, knowledge), asked=answer.question)
+        return Reply(embed=embed, view=v)
+    v = Layout() if view else None
     if v is not None:
         for n, eid in enumerate(answer.candidates[:5]):
             e = knowledge.entry(eid)
             if e is not None:
-                v.add_item(components.AskButton.make(eid, e.title, row=n // 3 if n < 3 else 1))
+                v.button(e.title, ids.ask(eid), row=n // 3 if n < 3 else 1)
     lines = [f"- {clip(s, 200)}" for s in answer.suggestions[:5]]
     if answer.status is Status.CLARIFY:
         embed = discord.Embed(title="Did you mean\u2026", description=CLARIFY_TEXT + "\n" + "\n".join(lines),
@@ -177,9 +199,10 @@ def help_embed(knowledge: Knowledge, channels: bool) -> discord.Embed:
         + (" In this server's Q&A channels I answer every message." if channels else ""),
         "",
         "If the brief doesn't say something, I tell you so and suggest what I can answer. I never guess.",
-        "Curators (Manage Server): **/report** shows what people asked that I could not answer; **/reload** "
-        "loads an edited knowledge base without a restart.",
-        "Buttons: **Show passage** shows the whole paragraph; \U0001f44d/\U0001f44e tell the curator how I did.",
+        "Curators (Manage Server): **/curator report** shows what people asked that I could not answer; "
+        "**/curator reload** loads an edited knowledge base without a restart.",
+        "Buttons: **Show passage** shows the whole paragraph; \U0001f44d/\U0001f44e tell the curator how I did "
+        "(one vote each; clicking again replaces it).",
     ]
     embed = discord.Embed(title="How to use briefbot", description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                           colour=COLOUR_INFO)
@@ -198,8 +221,11 @@ def topics_reply(knowledge: Knowledge) -> Reply:
     embed = discord.Embed(title="Topics in the brief", description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                           colour=COLOUR_INFO)
     embed.set_footer(text="Pick a topic below to see its questions.")
-    view = TimeoutView()
-    view.add_item(components.TopicSelect.make(knowledge))
+    view = Layout()
+    view.menu(ids.topics(), "Choose a topic\u2026",
+              [discord.SelectOption(label=clip(t.title, limits.SELECT_OPTION_LABEL), value=t.id,
+                                    description=clip(t.description, limits.SELECT_OPTION_DESCRIPTION))
+               for t in knowledge.topics])
     return Reply(embed=embed, view=view)
 
 
@@ -213,7 +239,8 @@ def topic_questions_reply(knowledge: Knowledge, topic_id: str) -> Reply:
     embed = discord.Embed(title=clip(topic.title, limits.EMBED_TITLE),
                           description=clip(f"{topic.description}\nChoose a question below.{more}",
                                            limits.EMBED_DESCRIPTION), colour=COLOUR_INFO)
-    view = TimeoutView()
+    view = Layout()
     if shown:
-        view.add_item(components.TopicQuestionSelect.make(topic_id, shown))
+        view.menu(ids.topic_questions(topic_id), "Choose a question\u2026",
+                  [discord.SelectOption(label=clip(e.title, limits.SELECT_OPTION_LABEL), value=e.id) for e in shown])
     return Reply(embed=embed, view=view)

@@ -1,4 +1,5 @@
-"""For the people who keep the knowledge base: /report (what to add next) and /reload (without a restart)."""
+"""For the people who keep the knowledge base: ``/curator report`` (what to add next) and ``/curator reload``
+(without a restart). One command group, in servers only, shown to members with Manage Server."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...core import limits
-from ...core.limits import clip
+from ...core.limits import clip, visible
 from ...core.report import DEFAULT_DAYS, build_report, report_discord
 from ...core.store import DatabaseDamaged, QuestionLog, read_log
 
@@ -32,14 +33,19 @@ async def is_curator(interaction: discord.Interaction) -> bool:
     return isinstance(client, commands.Bot) and await client.is_owner(interaction.user)
 
 
-class Curator(commands.Cog):
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.default_permissions(manage_guild=True)
+class Curator(commands.GroupCog, group_name="curator",
+              group_description="For the curators of the knowledge base (Manage Server)"):
     def __init__(self, bot: "BriefBot"):
         self.bot = bot
 
-    @app_commands.command(name="report", description="What people asked that I could not answer (curators only)")
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_curator(interaction)  # False: the one guard says "You can't use that command here."
+
+    @app_commands.command(name="report", description="What people asked that I could not answer")
     @app_commands.describe(days=f"How many days back to look (default {DEFAULT_DAYS:g})")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_curator)
     async def report(self, interaction: discord.Interaction,
                      days: app_commands.Range[int, 1, 3650] = int(DEFAULT_DAYS)) -> None:
         store = self.bot.question_log
@@ -56,8 +62,10 @@ class Curator(commands.Cog):
             store.flush(5)
             # read-only: never creates, moves or changes the file
             questions, votes = read_log(store.path, since) if store.path.exists() else ([], [])
-            return report_discord(build_report(questions, votes, engine, since, limit=10),
-                                  limits.EMBED_DESCRIPTION)
+            # people's questions are echoed here: inside one code block they cannot close, and nothing in them
+            # may reorder or hide the report's text
+            return visible(report_discord(build_report(questions, votes, engine, since, limit=10),
+                                          limits.EMBED_DESCRIPTION))
 
         try:
             text = await asyncio.to_thread(build)
@@ -76,9 +84,7 @@ class Curator(commands.Cog):
         embed.set_footer(text="Full report: python -m bot report (also --json, --csv, --days N)")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="reload", description="Reload the knowledge base from disk (curators only)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_curator)
+    @app_commands.command(name="reload", description="Reload the knowledge base from disk")
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         ok, message = await self.bot.reload_knowledge()

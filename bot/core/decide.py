@@ -1,0 +1,94 @@
+"""The learned decision: from a question's candidates to answered / did you mean / abstained.
+
+The ranker (a logistic model over ``bot/core/features.py``'s features) scores each candidate; the decision model
+turns those scores into the calibrated probability that answering with the best candidate is right. That
+probability is the answer's ``confidence``. The operating points were chosen on questions the model was not
+trained on (group k-fold by labeled set): answer at ``answer_at`` or above; below it, offer "did you mean" when
+the probability is at least ``clarify_at`` and two or three candidates are plausible; abstain otherwise, with the
+likeliest entries as suggestions. ``scripts/train_decision.py`` trains the model from the repository's data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .features import Candidate, Reading
+from .model import Model
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "decision.json"
+PLAUSIBLE = 0.5  # a candidate the ranker gives at least this share of the best one's probability is plausible
+SUGGEST_FLOOR = 0.02  # suggestions below this probability are not offered
+BROWSE_AT = 0.1  # a bare topic ("gas", "putin") gets "did you mean" when its best candidate is this likely
+BROWSE_SHARE = 0.15  # ... offering the entries at least this share as likely as the best
+BROWSE_WORDS = 2  # ... and it has at most this many content words
+
+
+def browsing(reading: Reading) -> bool:
+    """A named rule, not a learned one: a bare topic ("gas", "what about putin", "china russia") is someone
+    browsing; "did you mean" with its likeliest entries serves them better than "the brief doesn't cover that"."""
+    a = reading.analysis
+    return (not a.asked and not a.intents and 0 < len(a.tokens) <= BROWSE_WORDS and not a.unknown
+            and not a.numbers)
+
+
+def load_model(path: Path | None = None) -> Model:
+    """The shipped model (bot/core/data/decision.json), or the one at ``path``."""
+    if path is None:
+        text = resources.files("bot.core").joinpath("data", MODEL_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return Model.from_json(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the model made of one reading: its candidates best first, their probabilities, the confidence that
+    the best is right, the outcome and why."""
+
+    reading: Reading
+    order: tuple[int, ...]  # candidate positions, best first
+    probabilities: tuple[float, ...]  # per candidate (reading order)
+    confidence: float
+    outcome: str  # "answered" | "clarify" | "abstained"
+    reason: str
+    offer: tuple[int, ...] = ()  # the candidates a "did you mean" offers, best first
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.reading.candidates[self.order[0]] if self.order else None
+
+    def ranked(self) -> list[tuple[Candidate, float]]:
+        return [(self.reading.candidates[i], self.probabilities[i]) for i in self.order]
+
+
+def judge_reading(model: Model, reading: Reading) -> Verdict:
+    cands = reading.candidates
+    if not cands:
+        return Verdict(reading, (), (), 0.0, "abstained", "no unit shares a word or a meaning with the question")
+    feats = np.array([c.features for c in cands], dtype=np.float64)
+    probs = model.rank(feats)
+    order = tuple(int(i) for i in np.argsort(-probs, kind="stable"))
+    conf = model.confidence(probs, feats)
+    best = float(probs[order[0]])
+    plausible = [i for i in order if probs[i] >= PLAUSIBLE * best and probs[i] >= SUGGEST_FLOOR]
+    browsed = [i for i in order if probs[i] >= BROWSE_SHARE * best and probs[i] >= SUGGEST_FLOOR]
+    if conf >= model.answer_at:
+        outcome, reason = "answered", f"confidence {conf:.2f} >= {model.answer_at:.2f}"
+    elif browsing(reading) and len(browsed) >= 2 and best >= BROWSE_AT:
+        outcome, reason = "clarify", f"a topic to browse, not a question: {len(browsed)} plausible entries"
+        plausible = browsed
+    elif conf >= model.clarify_at and len(plausible) >= 2:
+        outcome, reason = "clarify", (f"confidence {conf:.2f} < {model.answer_at:.2f}, with {len(plausible)} "
+                                      f"plausible readings")
+    else:
+        outcome, reason = "abstained", (f"confidence {conf:.2f} < {model.answer_at:.2f}"
+                                        + ("" if conf < model.clarify_at else ", and one plausible reading only"))
+    return Verdict(reading, order, tuple(float(p) for p in probs), conf, outcome, reason,
+                   tuple(plausible) if outcome == "clarify" else ())

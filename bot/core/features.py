@@ -1,0 +1,150 @@
+"""What the learned decision sees: a question's candidates and one feature vector per candidate.
+
+The engine's earlier stages read the question once (``Analysis``: tokens, numbers, intents, its vector) and rank
+the knowledge base's units by their words (``Scored``) and by meaning (cosines with the phrasings and the near
+misses). This module turns that into numbers: for each candidate unit the lexical features, its closeness in
+meaning, how it compares with the other candidates, how close the nearest listed near miss is, whether the names
+the question uses are the unit's, and a few facts about the question itself. ``bot/core/decision.py`` scores
+them; ``scripts/train_decision.py`` learns the weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_CANDIDATES = 8  # units scored by the learned model per reading of a question
+LEXICAL_CANDIDATES = 6  # ... the best by words, ...
+SEMANTIC_CANDIDATES = 4  # ... and the best by meaning (admissible ones only)
+NEAR_WORDS_OF = 5  # near misses closest in meaning whose closeness in words is measured
+
+FEATURES = (
+    "lex_score", "coverage", "close", "fuzzy", "answer_cov", "intent_ok", "intent_miss",
+    "uncovered", "foreign", "absent_share", "own_near_miss", "own_near_miss_lead", "is_fact",
+    "meaning", "meaning_lead", "meaning_top", "lex_top", "lex_lead", "lexical_missing",
+    "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
+    "question_words", "telling_words", "unknown_words", "framing_only", "asked", "meaning_known",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One unit that might answer a question, with what the model sees of it."""
+
+    unit: int  # index into the engine's units
+    kind: str  # "qa" | "fact"
+    id: str
+    features: tuple[float, ...]
+    scored: object | None  # the lexical ``Scored`` row, when the words found this unit
+
+    def named(self) -> dict[str, float]:
+        return dict(zip(FEATURES, self.features, strict=True))
+
+
+def _lead(values: list[float], i: int) -> float:
+    """How far values[i] is above the best of the others (negative when below)."""
+    others = [v for j, v in enumerate(values) if j != i]
+    return values[i] - (max(others) if others else 0.0)
+
+
+def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray | None,
+                       near_words: float, own_near: np.ndarray | None = None) -> list[Candidate]:
+    """The candidates of one reading of a question and their features.
+
+    ``a`` is the engine's Analysis (its ``ranked`` list holds only admissible units: a number the unit lacks, a
+    "how many" it cannot answer ... are hard constraints, not features). ``meaning`` holds each unit's cosine with
+    the question (None when the semantic reading is off), ``near`` each near miss's, and ``near_words`` how close
+    in words the closest-in-meaning near miss is."""
+    units = engine._units
+    ranked = a.ranked
+    picked: list[int] = [s.unit_index for s in ranked[:LEXICAL_CANDIDATES]]
+    by_unit = {s.unit_index: s for s in ranked}
+    if meaning is not None:
+        allowed = a.scope
+        added = 0
+        for i in np.argsort(-meaning)[:SEMANTIC_CANDIDATES * 3]:
+            i = int(i)
+            if added >= SEMANTIC_CANDIDATES:
+                break
+            if i in picked or (allowed is not None and i not in allowed):
+                continue
+            if i not in by_unit and not engine._admissible(a, units[i]):
+                continue
+            picked.append(i)
+            added += 1
+    picked = picked[:MAX_CANDIDATES]
+    if not picked:
+        return []
+    lex = [by_unit[i].score if i in by_unit else 0.0 for i in picked]
+    sem = [float(meaning[i]) if meaning is not None else 0.0 for i in picked]
+    top_sem = max(sem)
+    near_top = float(near.max(initial=-1.0)) if near is not None and len(near) else -1.0
+    weights = [engine._weight(t) for t in a.tokens]
+    telling = sum(1 for w in weights if w >= engine.t.framing_idf)
+    framing_only = 1.0 if (not a.intents and a.tokens and telling == 0) else 0.0
+    qnames = frozenset(t for t in a.tokens if t in engine._names)
+    question_facts = (
+        math.log1p(len(a.tokens)), math.log1p(telling), float(min(len(a.unknown), 3)), framing_only,
+        1.0 if a.asked else 0.0, 1.0 if meaning is not None else 0.0,
+    )
+    out: list[Candidate] = []
+    for n, i in enumerate(picked):
+        u = units[i]
+        s = by_unit.get(i)
+        if s is not None:
+            lexical = (s.score, s.coverage, s.close, s.fuzzy, s.answer_cov, s.intent_ok, s.intent_miss,
+                       float(min(s.uncovered, 3)), float(min(s.foreign, 2)), s.absent / telling if telling else 0.0,
+                       s.near_miss, max(0.0, s.near_miss - s.close))
+        else:
+            lexical = (0.0,) * 7 + (3.0, 0.0, 1.0, 0.0, 0.0)
+        unit_names = u.tokens & engine._names
+        feats = lexical + (
+            1.0 if u.kind == "fact" else 0.0,
+            sem[n], _lead(sem, n), 1.0 if sem[n] >= top_sem else 0.0,
+            1.0 if s is not None and lex[n] >= max(lex) else 0.0, _lead(lex, n), 0.0 if s is not None else 1.0,
+            max(0.0, near_top - sem[n]) if meaning is not None else 0.0, near_words,
+            float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
+            float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
+        ) + question_facts
+        out.append(Candidate(i, u.kind, u.id, tuple(float(x) for x in feats), s))
+    return out
+
+
+@dataclass(slots=True)
+class Reading:
+    """One reading of a question: the engine's analysis, the cosines, and the candidates with their features."""
+
+    text: str
+    analysis: object
+    meaning: np.ndarray | None  # per unit
+    near: np.ndarray | None  # per near miss
+    candidates: list[Candidate]
+
+
+def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, semantic: bool = True) -> Reading:
+    """Read one text (a whole message, or one of its question sentences) into its candidates; ``semantic=False``
+    reads it by its words alone, as an engine without the vector table does."""
+    vec = engine.meaning_of(text) if semantic else None
+    meaning = near = own_near = None
+    near_words = 0.0
+    extra: list[int] = []
+    if vec is not None:
+        meaning = engine._semantic.scores(vec, np.asarray(exclude.phrasing_rows, dtype=np.int64) if exclude else None)
+        near = engine._semantic_near.similarities(vec)
+        if exclude is not None and exclude.near_rows:
+            near = near.copy()
+            near[list(exclude.near_rows)] = -1.0
+        own_near = engine._semantic_near.scores_of(near)
+        extra = [int(i) for i in np.argsort(-meaning)[:SEMANTIC_CANDIDATES * 2]]
+    a = engine.analyse(text, exclude, extra)
+    if scope is not None:
+        a.scope = scope
+        a.ranked = [s for s in a.ranked if s.unit_index in scope]
+    if near is not None and len(near) and a.tokens:
+        weights, qset, _, total = engine._query_weights(a.tokens, a.intents)
+        near_words = max(engine._closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
+                         for j in np.argsort(-near)[:NEAR_WORDS_OF])
+    return Reading(text, a, meaning, near,
+                   candidate_features(engine, a, meaning, near, near_words, own_near))

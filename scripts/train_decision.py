@@ -1,0 +1,53 @@
+"""Train the learned decision (bot/core/data/decision.json) from the repository's data, and report.
+
+Usage: python scripts/train_decision.py [--out FILE] [--knowledge DIR]
+
+Examples: every labeled set directly in tests/data/ (never tests/data/untouched/), every phrasing and every near
+miss, each asked with its own copy left out of the knowledge base. Two logistic models (NumPy, Newton's method)
+and the operating points, chosen on group k-fold out-of-fold predictions (a set is never in training and
+evaluation at once). Deterministic: the same repository gives the same file (tests/test_decision.py checks it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.core import learn
+from bot.core.decide import MODEL_FILE
+from bot.core.engine import Engine
+from bot.core.loader import load_knowledge
+from bot.core.model import Model
+from bot.core.semantic import load_static_encoder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=ROOT / "bot" / "core" / "data" / MODEL_FILE)
+    p.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
+    p.add_argument("--sets", type=Path, default=ROOT / learn.TRAINING_SETS)
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    engine = Engine(load_knowledge(args.knowledge), encoder=load_static_encoder(), model=Model.placeholder())
+    examples = learn.training_examples(engine, args.sets, log=lambda m: print(m, file=sys.stderr, flush=True))
+    model, oof = learn.train(examples)
+    args.out.write_text(model.to_json(), encoding="utf-8")
+    sem = [o for o in oof if o.example.features.shape[0] and o.example.features[0, -1] == 1.0]
+    ins = [o for o in sem if o.example.in_scope]
+    out = [o for o in sem if not o.example.in_scope]
+    right = np.mean([o.best_right and o.confidence >= model.answer_at for o in ins])
+    oos = np.mean([o.confidence < model.clarify_at for o in out])
+    print(f"{len(examples)} examples; out of fold (group {learn.FOLDS}-fold by set): in scope answered right "
+          f"{right:.1%}, out of scope abstained {oos:.1%}; answer_at {model.answer_at:.3f}, clarify_at "
+          f"{model.clarify_at:.3f}; wrote {args.out} in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
