@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from .engine import Engine
+from .limits import visible
 from .models import Knowledge
 from .store import FeedbackRow, QuestionRow
 from .text import intents, is_content, stem, words
@@ -375,12 +376,10 @@ def build_report(questions: list[QuestionRow], votes: list[FeedbackRow], engine:
 # What people typed is shown to the curator: in a terminal it must not drive the terminal (escape sequences), in
 # Discord it must not render (links, mentions, a code block closed early), in a spreadsheet it must not run.
 
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def printable(text: str) -> str:
-    """``text`` with every control character (C0, DEL, C1, line breaks) and bidi control made a visible U+FFFD."""
-    return "".join("\ufffd" if ch in _BIDI or unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """``text`` without the characters that disguise or reorder it (bidi controls, zero-width, NUL: removed, as
+    Discord's echo does), and with every other control character (ESC, DEL, C1, line breaks) a visible U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in visible(text))
 
 
 def _lines(r: Report) -> list[str]:
