@@ -529,7 +529,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
              engine.knowledge.version, settings.guild_id or "none (global commands)", len(settings.channels),
              "on" if settings.log_questions else "off", ", watching knowledge/" if args.watch else "")
     try:
-        asyncio.run(run_bot(bot, settings.token))
+        asyncio.run(run_bot(bot, settings.token, api_base=settings.api_base))
     except StartupError as exc:
         print(str(exc), file=err)
         return 2
@@ -559,9 +559,10 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     try:
         if args.global_:
-            n = asyncio.run(sync_global(BriefBot(engine), settings.token, clear_guild=settings.guild_id))
+            n = asyncio.run(sync_global(BriefBot(engine), settings.token, clear_guild=settings.guild_id,
+                                        api_base=settings.api_base))
         else:
-            asyncio.run(clear_guild(BriefBot(engine), settings.token, settings.guild_id))
+            asyncio.run(clear_guild(BriefBot(engine), settings.token, settings.guild_id, api_base=settings.api_base))
     except StartupError as exc:
         print(str(exc), file=err)
         return 2
@@ -640,6 +641,8 @@ def cmd_backup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.discord:
+        return _bench_discord(args, out, err)
     from .bench import format_bench, run_bench, to_json
 
     try:
@@ -660,6 +663,26 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _bench_progress(err: TextIO) -> Callable[[str], None]:
     started = time.perf_counter()
     return lambda stage: print(f"bench [{time.perf_counter() - started:5.1f} s]: {stage}", file=err, flush=True)
+
+
+def _bench_discord(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .bench_discord import BenchError, format_discord_bench, run_discord_bench, to_json
+
+    try:
+        questions = [i.q for i in load_items(args.file or DEFAULT_LABELED)]
+    except LabeledSetError as exc:
+        print(str(exc), file=err)
+        return 1
+    semantic = not (args.lexical or (os.environ.get("BRIEFBOT_SEMANTIC") or "1").strip().lower()
+                    in {"0", "false", "no", "off"})
+    try:
+        result = run_discord_bench(questions, count=args.count, duration=args.duration, semantic=semantic,
+                                   progress=None if args.json else lambda s: print(f"bench: {s}", file=err))
+    except (BenchError, AssertionError) as exc:
+        print(f"bench --discord failed: {exc}", file=err)
+        return 1
+    print(to_json(result) if args.json else format_discord_bench(result), file=out)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -705,6 +728,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="measure quality against baselines, speed, scale and memory")
     b.add_argument("file", nargs="?", help="labeled set (default: the untouched sets in tests/data/untouched/)")
     b.add_argument("--json", action="store_true", help="one JSON object")
+    b.add_argument("--discord", action="store_true",
+                   help="instead: the real bot process under load through the local Discord stand-in "
+                        "(a checkout of the repository); the labeled set's questions as /ask interactions")
+    b.add_argument("--count", type=int, default=1000, help="with --discord: interactions to send (1000)")
+    b.add_argument("--duration", type=float, default=60.0, help="with --discord: over this many seconds (60)")
     r = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN etc. from .env / the environment)")
     r.add_argument("--watch", action="store_true", help="reload the knowledge when a file in it changes")
     rep = sub.add_parser("report", help="the curator's report from the question log")

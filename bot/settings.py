@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -37,6 +38,7 @@ class Settings:
     log_questions: bool = True
     retention_days: float | None = None
     hash_key: str | None = field(default=None, repr=False)
+    api_base: str | None = None  # discord.py's REST base, for a REST proxy (or the local stand-in); None: Discord
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
@@ -72,6 +74,10 @@ class Settings:
         if hash_key is not None and len(hash_key.encode()) < 32:
             raise SettingsError("BRIEFBOT_HASH_KEY must be at least 32 characters (or empty, to keep a generated "
                                 "key in the data folder); a short key lets anyone recompute the hashed user ids.")
+        api_base = (env.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None
+        if api_base is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", api_base):
+            raise SettingsError("DISCORD_API_BASE must be an http(s) URL such as http://127.0.0.1:8080/api/v10 "
+                                f"(leave it empty for Discord itself), got {api_base!r}.")
         return cls(
             token=token,
             guild_id=int(guild) if guild else None,
@@ -82,4 +88,5 @@ class Settings:
             log_questions=flag in {"1", "true", "yes", "on"},
             retention_days=days,
             hash_key=hash_key,
+            api_base=api_base,
         )

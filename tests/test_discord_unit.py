@@ -283,7 +283,7 @@ def test_cli_run_maps_rejected_token_to_exit_2(engine, monkeypatch, tmp_path):
     from bot import cli
     from bot.discord_app import runner
 
-    async def fake_run_bot(bot, token, timeout=30.0):
+    async def fake_run_bot(bot, token, timeout=30.0, **options):
         raise runner.StartupError(runner.REJECTED)
 
     monkeypatch.setattr(runner, "run_bot", fake_run_bot)

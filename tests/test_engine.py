@@ -229,8 +229,7 @@ def test_questions_about_the_bot_itself_are_not_in_the_brief(engine):
     assert engine.ask("could you tell me who wrote the brief").match.id == "about-author"
 
 
-def test_a_message_with_a_preamble_is_read_by_its_question(engine, knowledge):
-    from bot.core.engine import Engine
+def test_a_message_with_a_preamble_is_read_by_its_question(engine):
     from bot.core.text import question_readings
 
     assert question_readings("Prepping for a debate tonight. How long is Power of Siberia 2?") == \

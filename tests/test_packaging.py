@@ -91,7 +91,7 @@ def test_wheel_installed_in_a_fresh_venv_answers_from_the_shipped_knowledge(tmp_
     check = subprocess.run([str(env_dir / "bin" / "briefbot"), "check"], cwd=work, env=env, capture_output=True,
                            text=True, timeout=120)
     assert check.returncode == 0 and "is valid" in check.stdout
-    assert "then the semantic reading" in check.stdout  # the vector table shipped too (bot/core/data)
+    assert "by words and by meaning" in check.stdout  # the vector table shipped too (bot/core/data)
 
     # BRIEFBOT_KNOWLEDGE (and --knowledge) still point elsewhere
     p = subprocess.run(ask, cwd=work, env={**env, "BRIEFBOT_KNOWLEDGE": str(work / "missing")},

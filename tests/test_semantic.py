@@ -58,7 +58,7 @@ def test_a_damaged_table_is_refused_not_used(tmp_path):
         load_static_encoder(tmp_path / "missing.npz")
 
 
-def test_cli_without_the_table_falls_back_to_the_lexical_rules(monkeypatch, capsys):
+def test_cli_without_the_table_falls_back_to_words_alone(monkeypatch, capsys):
     import io
 
     from bot import cli
@@ -67,7 +67,7 @@ def test_cli_without_the_table_falls_back_to_the_lexical_rules(monkeypatch, caps
     monkeypatch.setattr(semantic, "VECTORS_SHA256", "0" * 64)
     out = io.StringIO()
     assert cli.main(["check"], stdin=io.StringIO(), out=out, err=io.StringIO()) == 0
-    assert "lexical rules alone; the semantic reading is off" in out.getvalue()
+    assert "by words alone; reading by meaning is off" in out.getvalue()
     out = io.StringIO()
     assert cli.main(["ask", "how long is pos2"], stdin=io.StringIO(), out=out, err=io.StringIO()) == 0
     assert "2,600" in out.getvalue() or "2600" in out.getvalue()
@@ -129,7 +129,7 @@ def test_index_scores_each_unit_by_its_closest_text():
     assert s[2] == -1.0  # a unit with no texts is never the closest
 
 
-def test_the_semantic_reading_answers_what_the_lexical_rules_would_not(knowledge, engine):
+def test_reading_by_meaning_answers_what_words_alone_would_not(knowledge, engine):
     lexical = Engine(knowledge)
     q = "How can I get in touch with the person who wrote it?"
     assert lexical.ask(q).status is Status.ABSTAINED

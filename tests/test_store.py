@@ -270,7 +270,7 @@ def test_token_never_reaches_the_log_or_the_database(tmp_path, monkeypatch, capl
     monkeypatch.setenv("DISCORD_TOKEN", token)
     monkeypatch.setenv("BRIEFBOT_DATA", str(tmp_path / "data"))
 
-    async def fake_run_bot(bot, tok, timeout=30.0):
+    async def fake_run_bot(bot, tok, timeout=30.0, **options):
         async with bot:  # as run_bot does; closing the bot closes the question log
             bot.ask("who wrote the brief", source="dm", user_id=7, guild_id=None, channel_id=None)
 

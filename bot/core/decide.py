@@ -68,7 +68,9 @@ class Verdict:
         return [(self.reading.candidates[i], self.probabilities[i]) for i in self.order]
 
 
-def judge_reading(model: Model, reading: Reading) -> Verdict:
+def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None) -> Verdict:
+    """The model's verdict on one reading. ``phrasing_of``: the unit whose phrasing the reading is, word for word
+    (a named rule: what the curator wrote down as a way to ask an entry is answered with it)."""
     cands = reading.candidates
     if not cands:
         return Verdict(reading, (), (), 0.0, "abstained", "no unit shares a word or a meaning with the question")
@@ -79,7 +81,16 @@ def judge_reading(model: Model, reading: Reading) -> Verdict:
     best = float(probs[order[0]])
     plausible = [i for i in order if probs[i] >= PLAUSIBLE * best and probs[i] >= SUGGEST_FLOOR]
     browsed = [i for i in order if probs[i] >= BROWSE_SHARE * best and probs[i] >= SUGGEST_FLOOR]
-    if conf >= model.answer_at:
+    exact = next((n for n, c in enumerate(cands) if c.unit == phrasing_of), None)
+    if exact is not None:
+        order = (exact,) + tuple(i for i in order if i != exact)
+        conf = max(conf, model.answer_at)
+        outcome, reason = "answered", f"the question is a phrasing of {cands[exact].id}, word for word"
+    elif browsing(reading) and cands[order[0]].named()["framing_only"] and len(browsed) >= 2:
+        # only words that frame questions ("china russia", "the summit"): too broad to answer, whatever the model
+        outcome, reason = "clarify", "only words that frame questions: too broad to answer"
+        plausible = browsed
+    elif conf >= model.answer_at:
         outcome, reason = "answered", f"confidence {conf:.2f} >= {model.answer_at:.2f}"
     elif browsing(reading) and len(browsed) >= 2 and best >= BROWSE_AT:
         outcome, reason = "clarify", f"a topic to browse, not a question: {len(browsed)} plausible entries"

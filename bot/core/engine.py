@@ -1,9 +1,9 @@
-"""The answer engine: from a question to answered / clarify / abstained, with citations.
+"""The answer engine: from a question to answered / did you mean / abstained, with citations.
 
-The README's "How matching works, and why" section describes every step and rule, and why each is there. In
-short: normalise the question (aliases, shorthand, framing, typos, stems); take candidates from an inverted index;
-score them by IDF-weighted coverage and closeness to their curated phrasings; then answer only a clear winner
-that covers what was asked, offer "did you mean" between close readings, and abstain otherwise.
+A short pipeline (docs/matching.md): ``read_question`` reads a question once (``Analysis``); ``rank`` scores the
+units that share its words, and those closest in meaning, subject to named hard constraints (``_admissible``);
+``features.read`` turns the candidates into features; ``decide.judge_reading`` applies the learned decision;
+``answer_from`` builds the Answer with its citations.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself
 MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
 MAX_READINGS = 4  # other readings of a message of several sentences tried (its question sentences)
 MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
-READ_AS_BELOW = 0.5  # an answer whose best phrasing is less close than this in words was found by meaning
+READ_AS_BELOW = 0.65  # an answer whose best phrasing is less close than this in words was found by meaning
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +345,14 @@ class Engine:
     # ----------------------------------------------------------------------------------------------- matching
 
     def analyse(self, question: str, exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> Analysis:
+        """Read a question and rank the units for it (``read_question``, then ``rank``)."""
+        a = self.read_question(question)
+        self.rank(a, exclude, extra)
+        return a
+
+    def read_question(self, question: str) -> Analysis:
+        """Read a question once: cleaned text, content words (aliases, typos, stems), numbers, intents, what a
+        "which X" asks for. Every later stage reads this object; nothing cleans or tokenizes the question again."""
         cleaned = clean_question(question[:MAX_QUESTION_CHARS])
         raw = self._expand(unframed_words(cleaned))
         wanted = intents(raw)
@@ -381,9 +389,13 @@ class Engine:
         a.wants_reaction = bool(_WANTS_REACTION.search(folded))
         a.asked = asked_as_question(cleaned)
         a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
-        a.ranked = [s for s in self._rank(uniq, a.intents, exclude, extra)
-                    if self._admissible(a, self._units[s.unit_index])]
         return a
+
+    def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> None:
+        """Fill ``a.ranked``: the units that pass the hard constraints, scored by words, best first. ``extra``:
+        units to score in full whatever the index says (the closest in meaning)."""
+        a.ranked = [s for s in self._rank(a.tokens, a.intents, exclude, extra)
+                    if self._admissible(a, self._units[s.unit_index])]
 
     def _admissible(self, a: Analysis, u: _Unit) -> bool:
         """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
@@ -531,16 +543,23 @@ class Engine:
         """The model's verdict on a question: its best reading's candidates, probabilities and outcome."""
         text = question[:MAX_QUESTION_CHARS]
         semantic = self.encoder is not None and self._semantic is not None
-        best = judge_reading(self.model, read(self, text, exclude, scope, semantic))
+        best = judge_reading(self.model, read(self, text, exclude, scope, semantic), self._phrasing_of(text, exclude))
         if best.outcome == "answered":
             return best
         for asked in question_readings(text)[:MAX_READINGS]:
-            v = judge_reading(self.model, read(self, asked, exclude, scope, semantic))
+            v = judge_reading(self.model, read(self, asked, exclude, scope, semantic), self._phrasing_of(asked, exclude))
             if v.confidence > best.confidence:
                 best = v
             if best.outcome == "answered":
                 break
         return best
+
+    def _phrasing_of(self, text: str, exclude: Exclusion | None = None) -> int | None:
+        """The one Q&A unit that has ``text`` as a phrasing, word for word (case and punctuation aside)."""
+        if exclude is not None and (exclude.phrasings or exclude.phrasing_rows):
+            return None
+        units = {i for i, _, _ in self._phrasing_at.get(_key(text), ())}
+        return units.pop() if len(units) == 1 else None
 
     def follow_up(self, question: str, previous_id: str) -> Answer:
         """Answer a follow-up to the answer of ``previous_id`` ("and the capacity?"): the same question, read
@@ -606,19 +625,19 @@ class Engine:
         return "\n".join(lines)
 
     def meaning_of(self, question: str) -> np.ndarray | None:
-        return self._meaning_of(question)
+        """A question's vector; None when reading by meaning is off or the question has no words."""
+        return self.vector_of(clean_question(question[:MAX_QUESTION_CHARS]))
 
-    def _meaning_of(self, question: str) -> np.ndarray | None:
-        """The question's vector; None when the semantic reading is off or the question has no words."""
-        text = clean_question(question[:MAX_QUESTION_CHARS])
-        if self.encoder is None or self._semantic is None or not any(ch.isalnum() for ch in text):
+    def vector_of(self, cleaned: str) -> np.ndarray | None:
+        """The vector of an already cleaned question (``Analysis.cleaned``)."""
+        if self.encoder is None or self._semantic is None or not any(ch.isalnum() for ch in cleaned):
             return None
-        return self.encoder.encode([text])[0]
+        return self.encoder.encode([cleaned])[0]
 
     def closeness_by_meaning(self, question: str) -> dict[str, float]:
         """Each Q&A entry's closeness in meaning to ``question`` (cosine with its closest phrasing); empty when
         the semantic reading is off. For tools such as scripts/curate_from_set.py."""
-        q = self._meaning_of(question)
+        q = self.meaning_of(question)
         if q is None or self._semantic is None:
             return {}
         scores = self._semantic.scores(q)

@@ -126,7 +126,8 @@ class Reading:
 def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, semantic: bool = True) -> Reading:
     """Read one text (a whole message, or one of its question sentences) into its candidates; ``semantic=False``
     reads it by its words alone, as an engine without the vector table does."""
-    vec = engine.meaning_of(text) if semantic else None
+    a = engine.read_question(text)
+    vec = engine.vector_of(a.cleaned) if semantic else None
     meaning = near = own_near = None
     near_words = 0.0
     extra: list[int] = []
@@ -138,7 +139,7 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
             near[list(exclude.near_rows)] = -1.0
         own_near = engine._semantic_near.scores_of(near)
         extra = [int(i) for i in np.argsort(-meaning)[:SEMANTIC_CANDIDATES * 2]]
-    a = engine.analyse(text, exclude, extra)
+    engine.rank(a, exclude, extra)
     if scope is not None:
         a.scope = scope
         a.ranked = [s for s in a.ranked if s.unit_index in scope]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
+import aiohttp
 import discord
+import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket, ReconnectWebSocket
+from discord.shard import Shard
 
 from ..core.engine import Engine
 from ..core.feedback import FeedbackSink, LogFeedback
@@ -31,6 +36,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.curator",
 )
 WATCH_INTERVAL = 2.0
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # seconds between attempts to reach the gateway, doubling
 DEFER_AFTER = 1.0  # seconds: an /ask whose answer is not ready by then is deferred ("briefbot is thinking...")
 ENGINE_THREADS = 2
 
@@ -139,6 +145,37 @@ class BriefBot(commands.AutoShardedBot):
             raise CommandsRefused(guild_id, self.application_id, exc) from exc
         log.info("%s %d commands in guild %s", "removed; now" if clear else "synced", len(synced), guild_id)
         return len(synced)
+
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        """Connect one shard, retrying with backoff while the gateway cannot be reached.
+
+        discord.py's own launcher retries every 5 s forever, recursively (each traceback chained to the last, and
+        logged whole) and even after close(); this one logs one line per attempt and stops with the bot."""
+        delay = RETRY_FIRST
+        for attempt in itertools.count(1):
+            try:
+                ws = await asyncio.wait_for(
+                    DiscordWebSocket.from_client(self, initial=initial, gateway=gateway, shard_id=shard_id),
+                    timeout=self.shard_connect_timeout)
+            except discord.ConnectionClosed as exc:
+                if exc.code in (4004, 4014):  # the token or the intents: retrying cannot help
+                    raise
+                reason = f"closed with {exc.code}"
+            except (OSError, aiohttp.ClientError, asyncio.TimeoutError, ReconnectWebSocket) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                shard = Shard(ws, self, self._AutoShardedClient__queue.put_nowait)  # as discord.py's launcher
+                self._AutoShardedClient__shards[shard_id] = shard
+                shard.launch()
+                return
+            if self.is_closed():
+                return
+            log.warning("cannot connect to the Discord gateway (%s); attempt %d failed, next in %.0f s",
+                        reason, attempt, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+            if self.is_closed():
+                return
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s) in %d guild(s), %d shard(s)", self.user, getattr(self.user, "id", "?"),
