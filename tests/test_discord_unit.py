@@ -562,7 +562,7 @@ def test_cli_sync_maps_a_refused_sync_to_exit_2(monkeypatch, tmp_path):
     from bot import cli
     from bot.discord_app import runner
 
-    async def refused(bot, token, timeout=30.0, *, clear_guild=None):
+    async def refused(bot, token, timeout=30.0, *, clear_guild=None, **options):
         raise runner.StartupError("Discord refused to register the slash commands in server 1")
 
     monkeypatch.setattr(runner, "sync_global", refused)

@@ -166,7 +166,8 @@ def test_what_or_which_questions_need_their_head_word(engine):
     assert head_words(words("what year was it")) == ["year"]
     assert head_words(words("what does the brief say about japan")) == []
     assert engine.ask("in which city was the treaty of good-neighborliness signed").status is Status.ABSTAINED
-    assert engine.ask("which article of the treaty sets its validity period").status is Status.ANSWERED
+    a = engine.ask("which article of the treaty sets its validity period")  # answered, or its first suggestion
+    assert (a.match.id if a.status is Status.ANSWERED else a.candidates[0]) == "treaty-validity"
     # "how many X": the brief must count X, not just state some number ("his 25th trip")
     assert head_words(words("how many Russian ministers came")) == ["russian", "ministers"]
     assert engine.ask("How many Russian ministers came along with Putin on this trip to Beijing?").status \

@@ -77,7 +77,7 @@ def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None
     feats = np.array([c.features for c in cands], dtype=np.float64)
     probs = model.rank(feats)
     order = tuple(int(i) for i in np.argsort(-probs, kind="stable"))
-    conf = model.confidence(probs, feats)
+    conf = model.confidence(probs, feats, [c.paragraphs for c in cands])
     best = float(probs[order[0]])
     plausible = [i for i in order if probs[i] >= PLAUSIBLE * best and probs[i] >= SUGGEST_FLOOR]
     browsed = [i for i in order if probs[i] >= BROWSE_SHARE * best and probs[i] >= SUGGEST_FLOOR]

@@ -38,6 +38,7 @@ class Candidate:
     id: str
     features: tuple[float, ...]
     scored: object | None  # the lexical ``Scored`` row, when the words found this unit
+    paragraphs: frozenset[str] = frozenset()  # the paragraphs it cites
 
     def named(self) -> dict[str, float]:
         return dict(zip(FEATURES, self.features, strict=True))
@@ -108,7 +109,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
         ) + question_facts
-        out.append(Candidate(i, u.kind, u.id, tuple(float(x) for x in feats), s))
+        out.append(Candidate(i, u.kind, u.id, tuple(float(x) for x in feats), s, u.paragraphs))
     return out
 
 

@@ -37,6 +37,7 @@ class Example:
     features: np.ndarray  # candidates x FEATURES
     labels: np.ndarray  # candidates: 1 if answering with it is right
     ids: list[str]  # "qa:<id>" / "fact:<id>" of the candidates
+    paragraphs: list[frozenset[str]]  # the paragraphs each candidate cites
 
 
 def _answer_for(engine, question: str, unit: int):
@@ -53,7 +54,8 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
     if item.in_scope:
         for n, c in enumerate(r.candidates):
             labels[n] = 1.0 if judge(item, _answer_for(engine, item.q, c.unit))[0] else 0.0
-    return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates])
+    return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
+                   [c.paragraphs for c in r.candidates])
 
 
 def knowledge_examples(engine, semantic: bool = True) -> list[Example]:
@@ -114,7 +116,7 @@ def decision_rows(ranker: Logistic, examples: Sequence[Example]) -> tuple[np.nda
     xs, ys = [], []
     for e in examples:
         probs = ranker.probabilities(expand(e.features)) if len(e.features) else np.zeros(0)
-        xs.append(decision_features(probs, e.features))
+        xs.append(decision_features(probs, e.features, e.paragraphs))
         ys.append(float(e.labels[int(np.argmax(probs))]) if len(probs) else 0.0)
     return np.array(xs), np.array(ys)
 
@@ -191,7 +193,7 @@ def out_of_fold(examples: Sequence[Example], folds: int = FOLDS, l2: float = L2)
         ranker, decision = fit_model(train, l2)
         for e in test:
             probs = ranker.probabilities(expand(e.features)) if len(e.features) else np.zeros(0)
-            conf = float(decision.probabilities(decision_features(probs, e.features)[None, :])[0])
+            conf = float(decision.probabilities(decision_features(probs, e.features, e.paragraphs)[None, :])[0])
             out.append(OutOfFold(e, conf, probs))
     return out
 

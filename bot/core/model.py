@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ def expand(feats: np.ndarray) -> np.ndarray:
     return np.hstack([f, derived])
 
 
-DECISION_FEATURES = ("best", "best_logit", "runner_up", "lead", "others", "candidates") + tuple(
+DECISION_FEATURES = ("best", "best_logit", "rival", "lead", "other_rivals", "candidates") + tuple(
     f"best.{name}" for name in FEATURES)
 
 
@@ -65,19 +66,23 @@ class Logistic:
         return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]))
 
 
-def decision_features(probs: np.ndarray, feats: np.ndarray) -> np.ndarray:
-    """The decision's view of a question: the ranker's probabilities of its candidates, best first, and the
-    best candidate's own features."""
+def decision_features(probs: np.ndarray, feats: np.ndarray,
+                      paragraphs: Sequence[frozenset[str]] | None = None) -> np.ndarray:
+    """The decision's view of a question: the ranker's probability of its best candidate, of its best rival and
+    the rest (a rival cites other paragraphs: two entries drawn from the same paragraph are two wordings of one
+    answer, not competitors), and the best candidate's own features."""
     if not len(probs):
         return np.zeros(len(DECISION_FEATURES))
     order = np.argsort(-probs, kind="stable")
-    p = probs[order]
-    best = float(p[0])
-    runner = float(p[1]) if len(p) > 1 else 0.0
+    top = int(order[0])
+    rivals = [int(i) for i in order[1:]
+              if paragraphs is None or not (paragraphs[int(i)] & paragraphs[top])]
+    best = float(probs[top])
+    runner = float(probs[rivals[0]]) if rivals else 0.0
     eps = 1e-6
-    head = np.array([best, math.log((best + eps) / (1 - best + eps)), runner, best - runner, float(p[1:].sum()),
-                     math.log1p(len(probs))])
-    return np.concatenate([head, feats[order[0]]])
+    head = np.array([best, math.log((best + eps) / (1 - best + eps)), runner, best - runner,
+                     float(sum(probs[i] for i in rivals[1:])), math.log1p(len(probs))])
+    return np.concatenate([head, feats[top]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +104,9 @@ class Model:
     def rank(self, feats: np.ndarray) -> np.ndarray:
         return self.ranker.probabilities(expand(feats)) if len(feats) else np.zeros(0)
 
-    def confidence(self, probs: np.ndarray, feats: np.ndarray) -> float:
-        x = decision_features(probs, feats)[None, :]
+    def confidence(self, probs: np.ndarray, feats: np.ndarray,
+                   paragraphs: Sequence[frozenset[str]] | None = None) -> float:
+        x = decision_features(probs, feats, paragraphs)[None, :]
         return float(self.decision.probabilities(x)[0])
 
     def to_json(self) -> str:
