@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import math
+import random
 import re
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from .core.evaluation import Item, _norm, evaluate, load_items
 from .core.loader import load_report
 from .core.models import Knowledge, QAEntry
 from .core.semantic import Encoder
+from .core.store import QuestionRow
 
 _SENTENCE = re.compile(r"(?<=[.!?\u201d])\s+(?=[A-Z\u201c\"])")
 
@@ -193,8 +195,49 @@ def _bot_probe(knowledge_dir: Path, semantic: bool) -> str:
             "b = BriefBot(e, sync_on_start=False)\n")
 
 
+def synthetic_log(knowledge: Knowledge, n: int, seed: int = 7) -> list[QuestionRow]:
+    """``n`` logged questions over 30 days: half answered (phrasings), half not, nearly all of those distinct
+    (random words of the brief), the worst case for grouping."""
+    rng = random.Random(seed)
+    vocab = sorted({w for p in knowledge.brief.paragraphs() for w in p.text.lower().split() if w.isalpha()})
+    phrasings = [(e.id, q) for e in knowledge.entries for q in e.questions]
+    now = time.time()
+    rows = []
+    for i in range(n):
+        ts = now - rng.random() * 30 * 86400
+        if i % 2:
+            entry, text = rng.choice(phrasings)
+            rows.append(QuestionRow(i + 1, ts, "slash", 1, 2, "h", text, "answered", "qa", entry, 0.9, "v", 1.0))
+        else:
+            text = f"what about {' '.join(rng.choice(vocab) for _ in range(rng.randint(2, 5)))}?"
+            status = "abstained" if i % 10 else "clarify"
+            rows.append(QuestionRow(i + 1, ts, "slash", 1, 2, "h", text, status, None, None, 0.2, "v", 1.0))
+    rows.sort(key=lambda r: r.ts)
+    return rows
+
+
+def time_report(engine: Engine, sizes: Sequence[int]) -> list[dict]:
+    """The curator's report over ``sizes`` logged questions: the whole report, and the grouping alone (which
+    grows with the log; the advice on the top groups does not)."""
+    from .core.report import _group, build_report
+
+    out = []
+    for n in sizes:
+        rows = synthetic_log(engine.knowledge, n)
+        t, cpu = time.perf_counter(), time.process_time()
+        groups = _group([r for r in rows if r.status != "answered"])
+        grouping, grouping_cpu = time.perf_counter() - t, time.process_time() - cpu
+        t, cpu = time.perf_counter(), time.process_time()
+        build_report(rows, [], engine, limit=20)
+        out.append({"questions": n, "groups": len(groups), "grouping_s": round(grouping, 2),
+                    "grouping_cpu_s": round(grouping_cpu, 2), "report_s": round(time.perf_counter() - t, 2),
+                    "report_cpu_s": round(time.process_time() - cpu, 2)})
+    return out
+
+
 def run_bench(knowledge_dir: Path, labeled: Sequence[Path], scales: Sequence[int] = (10_000, 100_000),
-              progress: Callable[[str], None] = lambda s: None, encoder: Encoder | None = None) -> dict:
+              progress: Callable[[str], None] = lambda s: None, encoder: Encoder | None = None,
+              report_sizes: Sequence[int] = (10_000, 100_000)) -> dict:
     """``encoder``: reading by meaning, as the bot runs it (None: words alone)."""
     started = time.perf_counter()
     t = time.perf_counter()
@@ -241,6 +284,8 @@ def run_bench(knowledge_dir: Path, labeled: Sequence[Path], scales: Sequence[int
                       "index_ms": round(build_ms, 1), "rss_mb": round(grown / 1024, 1),
                       "in_scope_correct": round(still, 4)})
         del big_engine, big
+    progress(f"report: {', '.join(f'{n:,}' for n in report_sizes)} logged questions")
+    report_times = time_report(engine, report_sizes)
     progress("memory")
     semantic = encoder is not None
     rss = {"engine": _rss_mb(_engine_probe(knowledge_dir, semantic)),
@@ -251,6 +296,7 @@ def run_bench(knowledge_dir: Path, labeled: Sequence[Path], scales: Sequence[int
         "load_ms": round(load_ms, 1),
         "index_ms": round(index_ms, 1),
         "scale": scale,
+        "report": report_times,
         "rss_mb": rss,
         "questions": len(items),
         "semantic": encoder is not None,
@@ -280,6 +326,10 @@ def format_bench(result: dict) -> str:
         lines.append(f"  {s['phrasings']:>7} phrasings: index {s['index_ms']:.0f} ms, {s['rss_mb']:.0f} MB, "
                      f"p50 {s['p50_us']:.0f} \u00b5s, p99 {s['p99_us']:.0f} \u00b5s, "
                      f"real questions still right {s['in_scope_correct']:.1%}")
+    for r in result.get("report", []):
+        lines.append(f"Report over {r['questions']:,} logged questions: {r['report_s']:.1f} s ({r['report_cpu_s']:.1f} s "
+                     f"CPU); grouping alone {r['grouping_s']:.1f} s ({r['grouping_cpu_s']:.1f} s CPU) into "
+                     f"{r['groups']:,} groups, the rest is the advice on the top 20")
     lines.append(f"Memory (peak RSS): engine {result['rss_mb']['engine']} MB, bot with discord.py "
                  f"{result['rss_mb']['bot']} MB")
     lines.append(f"Bench took {result['seconds']} s")

@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +19,11 @@ from . import __version__
 from .core.engine import Engine
 from .core.evaluation import LabeledSetError, evaluate, load_items
 from .core.evaluation import Report as EvalReport
+from .core.followup import answer_follow_up
 from .core.loader import KnowledgeError, LoadReport, load_report
 from .core.models import Status
 from .core.render import answer_to_json, answer_to_text
-from .core.followup import answer_follow_up
+from .core.store import HashKeyError
 from .paths import default_data_dir, default_knowledge_dir
 
 log = logging.getLogger(__name__)
@@ -214,21 +217,58 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     engine = _engine(args, report.knowledge)
     qlog = _cli_log(args, err)
     first = True
-    for q in _questions(args, stdin):
-        answer = _ask_logged(engine, q, qlog)
-        if getattr(args, "explain", False) and not args.json:
-            out.write(engine.explain(q) + "\n\n")
-        if args.json:
-            out.write(answer_to_json(answer) + "\n")
-        else:
-            if not first:
-                out.write("\n" + "-" * 40 + "\n")
-            out.write(answer_to_text(answer, report.knowledge.brief.meta, **_terminal(args, out)) + "\n")
-        out.flush()
-        first = False
-    if qlog is not None:
-        qlog.close()
-    return 0
+    stop = _SignalStop()
+    with stop:
+        try:
+            for q in _questions(args, stdin):
+                answer = _ask_logged(engine, q, qlog)
+                if getattr(args, "explain", False) and not args.json:
+                    out.write(engine.explain(q) + "\n\n")
+                if args.json:
+                    out.write(answer_to_json(answer) + "\n")
+                else:
+                    if not first:
+                        out.write("\n" + "-" * 40 + "\n")
+                    out.write(answer_to_text(answer, report.knowledge.brief.meta, **_terminal(args, out)) + "\n")
+                out.flush()
+                first = False
+        except _Stopped:
+            pass
+        finally:  # every answered question's row is written before the process ends, however it ends
+            stop.deferred = True  # a second signal now waits for the log to close
+            if qlog is not None:
+                qlog.close()
+    return stop.code
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM while a command runs."""
+
+
+class _SignalStop:
+    """While active, SIGINT and SIGTERM stop the command quietly (no traceback), with the shell's exit code for
+    the signal (130, 143) in ``code``. Once ``deferred`` is set (the command is closing its files), a signal is
+    only noted. The previous handlers come back on exit. Only in the main thread: elsewhere it does nothing."""
+
+    def __init__(self) -> None:
+        self.code = 0
+        self.deferred = False
+        self._previous: dict = {}
+
+    def _handle(self, signum, frame) -> None:
+        first = self.code == 0
+        self.code = self.code or 128 + signum
+        if first and not self.deferred:
+            raise _Stopped()
+
+    def __enter__(self) -> "_SignalStop":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 CHAT_QUIT = {"quit", "exit", ":q", ":quit", "q"}
@@ -471,15 +511,20 @@ def _settings_and_engine(args: argparse.Namespace, err: TextIO, *, require_token
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import asyncio
 
+    from .core.loader import knowledge_stamp
     from .discord_app.client import BriefBot
     from .discord_app.runner import StartupError, run_bot
 
-    ready = _settings_and_engine(args, err)
-    if isinstance(ready, int):
-        return ready
-    settings, engine = ready
+    settings = _discord_settings(args, err)
+    if settings is None:
+        return 2
+    stamp = knowledge_stamp(settings.knowledge_dir) if args.watch else None  # before loading: no edit slips by
+    engine = _engine_for(args, settings, err)
+    if engine is None:
+        return 1
     bot = BriefBot(engine, guild_id=settings.guild_id, channels=settings.channels,
-                   question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch)
+                   question_log=_question_log(settings), knowledge_dir=settings.knowledge_dir, watch=args.watch,
+                   knowledge_stamp=stamp)
     log.info("starting: knowledge %s, test guild %s, watched channels %d, question log %s%s",
              engine.knowledge.version, settings.guild_id or "none (global commands)", len(settings.channels),
              "on" if settings.log_questions else "off", ", watching knowledge/" if args.watch else "")
@@ -544,7 +589,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import sqlite3
 
     from .core.report import build_report, report_csv, report_text
-    from .core.store import DB_NAME, open_database, read_rows
+    from .core.store import DB_NAME, DatabaseDamaged, read_log
 
     ready = _settings_and_engine(args, err, require_token=False)
     if isinstance(ready, int):
@@ -556,12 +601,12 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
               f"folder).", file=err)
         return 1
     since = time.time() - args.days * 86400 if args.days else None
-    try:
-        conn = open_database(path)
-        try:
-            questions, votes = read_rows(conn, since)
-        finally:
-            conn.close()
+    try:  # read-only: the report never creates, migrates or moves the file
+        questions, votes = read_log(path, since)
+    except DatabaseDamaged as exc:
+        print(f"The question log {path} is damaged ({exc}). Nothing was changed; keep a copy of the file. The "
+              f"bot moves a damaged log aside and starts a new one at its next write.", file=err)
+        return 1
     except (sqlite3.Error, OSError) as exc:
         print(f"Cannot read the question log {path}: {exc}", file=err)
         return 1
@@ -741,5 +786,10 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, out: Tex
             return commands[args.command](args, out, err)
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C while loading: quietly, with the shell's code for SIGINT
+        return 130
+    except HashKeyError as exc:
+        print(f"Cannot start the question log: {exc}.", file=err)
+        return 2
     parser.error(f"unknown command {args.command}")
     return 2

@@ -70,6 +70,10 @@ class Settings:
             raise SettingsError(f"BRIEFBOT_RETENTION_DAYS must be a number of days, got {retention!r}.") from None
         if days is not None and days <= 0:
             raise SettingsError("BRIEFBOT_RETENTION_DAYS must be more than 0 (leave it empty to keep everything).")
+        hash_key = (env.get("BRIEFBOT_HASH_KEY") or "").strip() or None
+        if hash_key is not None and len(hash_key.encode()) < 32:
+            raise SettingsError("BRIEFBOT_HASH_KEY must be at least 32 characters (or empty, to keep a generated "
+                                "key in the data folder); a short key lets anyone recompute the hashed user ids.")
         api_base = (env.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None
         if api_base is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", api_base):
             raise SettingsError("DISCORD_API_BASE must be an http(s) URL such as http://127.0.0.1:8080/api/v10 "
@@ -83,6 +87,6 @@ class Settings:
             data_dir=Path(env.get("BRIEFBOT_DATA") or default_data_dir()),
             log_questions=flag in {"1", "true", "yes", "on"},
             retention_days=days,
-            hash_key=(env.get("BRIEFBOT_HASH_KEY") or "").strip() or None,
+            hash_key=hash_key,
             api_base=api_base,
         )

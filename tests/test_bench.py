@@ -9,7 +9,8 @@ from conftest import KNOWLEDGE, LABELED
 
 
 def test_bench_json_shape_and_numbers(encoder):
-    result = json.loads(to_json(run_bench(KNOWLEDGE, [LABELED], scales=(3000,), encoder=encoder)))
+    result = json.loads(to_json(run_bench(KNOWLEDGE, [LABELED], scales=(3000,), encoder=encoder,
+                                          report_sizes=(2000,))))
     assert set(result) >= {"quality", "latency_us", "load_ms", "index_ms", "scale", "rss_mb"}
     assert result["semantic"] is True
     for name in ("engine", "engine_lexical", "bm25", "token_set"):
@@ -22,6 +23,9 @@ def test_bench_json_shape_and_numbers(encoder):
     (scale,) = result["scale"]
     assert set(scale) >= {"phrasings", "p50_us", "p99_us", "index_ms", "rss_mb"} and scale["phrasings"] >= 3000
     assert 0 < result["rss_mb"]["engine"] < result["rss_mb"]["bot"]
+    (rep,) = result["report"]
+    assert rep["questions"] == 2000 and 0 < rep["groups"] <= 1000 and 0 <= rep["grouping_s"] <= rep["report_s"] + 1
+    assert "Report over 2,000 logged questions" in format_bench(result)
     assert "engine leads the better baseline" in format_bench(result) and "words alone" in format_bench(result)
     # reading by meaning as well as by words does better than words alone
     assert result["quality"]["engine"]["overall"] >= result["quality"]["engine_lexical"]["overall"]

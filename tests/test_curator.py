@@ -52,7 +52,7 @@ def test_report_groups_similar_unanswered_questions_and_advises(engine):
     assert "turkstream" in top.advice  # a word the knowledge base does not know
     assert top.closest_id is not None
     broad = next(g for g in r.groups if g.example == "russia")
-    assert "too broad" in broad.advice
+    assert broad.action != "phrasing" and "topic" in broad.advice  # one word: never a phrasing
     assert r.disliked[0] == ("qa", "pos2-length", 2, 1)
     assert [d for d, _ in r.per_day] == [time.strftime("%Y-%m-%d", time.gmtime(T0)),
                                          time.strftime("%Y-%m-%d", time.gmtime(T0 + DAY))]
@@ -144,7 +144,10 @@ async def test_reload_and_report_commands_for_curators_only(kb_copy, tmp_path):
         h.bot.owner_id = 1  # not the test user
         denied = await h.interact(h.slash("curator reload"))
         assert "can't use that command" in denied[0].data["content"]
-        calls = await h.interact(with_permissions(h.slash("curator reload"), discord.Permissions(manage_guild=True)), 2)
+        before = len(h.recorder.calls)  # a reload builds a new engine: on a busy machine that takes a few seconds
+        h.bot._connection.parse_interaction_create(with_permissions(h.slash("curator reload"),
+                                                                    discord.Permissions(manage_guild=True)))
+        calls = (await h.recorder.wait(before + 2, timeout=30))[before:]
         assert calls[0].json["type"] == 5  # deferred, thinking
         assert "Reloaded" in calls[1].json["content"] and calls[1].json["flags"] & 64
         # a question goes into the log, then shows up in /report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import signal
 import sqlite3
@@ -35,18 +34,9 @@ any_text = st.text(max_size=10_000) | st.text(alphabet=st.characters(codec="utf-
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text)
-def test_engine_answers_any_text_quickly_and_validly(engine, text):
-    # CPU time of this thread: what the engine costs, not what else runs. A full garbage collection of what
-    # earlier tests left (discord.py objects) can take tens of ms and is not the engine's cost: collect first.
-    gc.collect()
-    gc.disable()
-    try:
-        started = time.thread_time()
-        a = engine.ask(text)
-        elapsed = time.thread_time() - started
-    finally:
-        gc.enable()
-    assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms"
+def test_engine_answers_any_text_validly(engine, text):
+    # what one message may cost is proved by counts against the caps (tests/test_caps.py); timings are in `bench`
+    a = engine.ask(text)
     assert a.status in (Status.ANSWERED, Status.CLARIFY, Status.ABSTAINED)
     assert 0.0 <= a.confidence <= 1.0
     assert len(a.suggestions) <= 3

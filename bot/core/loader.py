@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,10 @@ class _Collector:
         self.root = root
         self.problems: list[Problem] = []
         self.declared: set[str] = set()  # every entry id seen, valid or not, so one error does not cascade
+        self.raw: dict[Path, bytes] = {}  # each file's bytes, read once: parsed and hashed into the version
+        self.unreadable: set[str] = set()  # files that could not be read or parsed: checks that need them wait
+        self.unreadable_topics = False  # topics.yaml is broken: "unknown topic" would be a knock-on error
+        self.unreadable_ids = False  # a Q&A file or facts.yaml is broken: "no entry with id" would be too
 
     def add(self, doc: _Doc | str, path: tuple, item: str, message: str) -> None:
         if isinstance(doc, _Doc):
@@ -137,18 +142,33 @@ class _Collector:
 
     def read(self, path: Path) -> _Doc | None:
         rel = _rel(path, self.root)
+        doc = self._read(path, rel)
+        if doc is None:
+            self.unreadable.add(rel)
+        return doc
+
+    def _read(self, path: Path, rel: str) -> _Doc | None:
         try:
-            size = path.stat().st_size
+            inside = path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError) as exc:  # a loop of links
+            self.add(rel, (), "", f"cannot read: {exc}")
+            return None
+        if not inside:
+            self.add(rel, (), "", "is a link to a file outside the knowledge folder; refused")
+            return None
+        try:  # read once, and at most one byte past the limit: what is checked is what is parsed
+            with path.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             self.add(rel, (), "", f"cannot read: {exc.strerror or exc}")
             return None
-        if size > MAX_FILE_BYTES:
-            self.add(rel, (), "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+        if len(raw) > MAX_FILE_BYTES:
+            self.add(rel, (), "", f"file is over {MAX_FILE_BYTES} bytes; the limit is {MAX_FILE_BYTES}")
             return None
+        self.raw[path] = raw
         try:
-            raw = path.read_bytes()
             text = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
             self.add(rel, (), "", f"cannot read as UTF-8 text: {exc}")
             return None
         try:
@@ -340,6 +360,8 @@ def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry],
     for entry_id, questions in items.items():
         path = ("near_misses", entry_id)
         if entry_id not in known:
+            if c.unreadable_ids:
+                continue  # the id may be in the file that could not be read: that problem is the one to fix
             what = "fact" if str(entry_id).startswith(FACT_PREFIX) else "entry"
             c.add(doc, path, str(entry_id), f"no {what} with id '{str(entry_id).removeprefix(FACT_PREFIX)}'")
             continue
@@ -378,49 +400,75 @@ def _load_entries(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], to
         c.add(doc, ("entries",), "qa", "'entries' must be a list")
         return []
     out = []
-    keys = {"id", "topic", "questions", "answer", "citations", "related"}
     for i, e in enumerate(items):
         path = ("entries", i)
         label = e.get("id") if isinstance(e, dict) and isinstance(e.get("id"), str) else f"entry {i + 1}"
-        if not _check_keys(c, doc, path, label, e, keys, frozenset({"opens_with_polarity"})):
-            continue
-        ok = True
-        polarity = e.get("opens_with_polarity", False)
-        if not isinstance(polarity, bool):
-            c.add(doc, path + ("opens_with_polarity",), label, "'opens_with_polarity' must be true or false")
-            ok = False
-        if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
-            c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
-            ok = False
-        else:
-            c.declared.add(e["id"])
-        if isinstance(e["id"], str) and len(e["id"]) > ITEM_ID:
-            c.add(doc, path + ("id",), label, ID_TOO_LONG)
-            ok = False
-        if e["topic"] not in topics:
-            c.add(doc, path + ("topic",), label, f"unknown topic '{e['topic']}'")
-            ok = False
-        questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
-                              MIN_PHRASINGS, MAX_QUESTION_CHARS)
-        answer = _str(c, doc, path + ("answer",), label, e["answer"], "answer", MAX_ANSWER_CHARS)
-        if answer and len(sentences(answer)) > MAX_ANSWER_SENTENCES:
-            c.add(doc, path + ("answer",), label, f"the answer has more than {MAX_ANSWER_SENTENCES} sentences")
-        cits = []
-        if not isinstance(e["citations"], list) or not e["citations"]:
-            c.add(doc, path + ("citations",), label, "'citations' must be a non-empty list")
-            ok = False
-        else:
-            for j, raw in enumerate(e["citations"]):
-                cit = _citation(c, doc, path + ("citations", j), label, raw, paragraphs)
-                ok = ok and cit is not None
-                if cit:
-                    cits.append(cit)
-        related = e["related"] if e["related"] is not None else []
-        related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
-        if ok and answer and len(questions) >= MIN_PHRASINGS:
-            out.append(QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
-                               f"{doc.rel}:{doc.line(*path)}", polarity))
+        entry = _guarded(c, doc, path, label, _load_entry, c, doc, path, label, e, paragraphs, topics)
+        if entry is not None:
+            out.append(entry)
     return out
+
+
+def _guarded(c: _Collector, doc: _Doc, path: tuple, label: str, load, *args):
+    """``load(*args)``; any exception a malformed item still provokes becomes a file:line [id] problem."""
+    try:
+        return load(*args)
+    except Exception as exc:  # a bug must not turn a bad file into a traceback (or kill --watch)
+        log.debug("loading %s %s failed", doc.rel, label, exc_info=True)
+        c.add(doc, path, label, f"cannot be read ({type(exc).__name__}: {exc})")
+        return None
+
+
+def _topic_ok(c: _Collector, doc: _Doc, path: tuple, label: str, topic: Any, topics: set[str]) -> bool:
+    if not isinstance(topic, str):
+        c.add(doc, path + ("topic",), label, f"'topic' must be a topic id, got {type(topic).__name__}")
+        return False
+    if topic not in topics and not c.unreadable_topics:  # with topics.yaml broken, that is the one problem
+        c.add(doc, path + ("topic",), label, f"unknown topic '{topic}'")
+        return False
+    return True
+
+
+def _load_entry(c: _Collector, doc: _Doc, path: tuple, label: str, e: Any, paragraphs: dict[str, Paragraph],
+                topics: set[str]) -> QAEntry | None:
+    keys = {"id", "topic", "questions", "answer", "citations", "related"}
+    if not _check_keys(c, doc, path, label, e, keys, frozenset({"opens_with_polarity"})):
+        return None
+    ok = True
+    polarity = e.get("opens_with_polarity", False)
+    if not isinstance(polarity, bool):
+        c.add(doc, path + ("opens_with_polarity",), label, "'opens_with_polarity' must be true or false")
+        ok = False
+    if not isinstance(e["id"], str) or not ID_RE.match(e["id"]):
+        c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+        ok = False
+    else:
+        c.declared.add(e["id"])
+    if isinstance(e["id"], str) and len(e["id"]) > ITEM_ID:
+        c.add(doc, path + ("id",), label, ID_TOO_LONG)
+        ok = False
+    ok = _topic_ok(c, doc, path, label, e["topic"], topics) and ok
+    questions = _str_list(c, doc, path + ("questions",), label, e["questions"], "questions",
+                          MIN_PHRASINGS, MAX_QUESTION_CHARS)
+    answer = _str(c, doc, path + ("answer",), label, e["answer"], "answer", MAX_ANSWER_CHARS)
+    if answer and len(sentences(answer)) > MAX_ANSWER_SENTENCES:
+        c.add(doc, path + ("answer",), label, f"the answer has more than {MAX_ANSWER_SENTENCES} sentences")
+    cits = []
+    if not isinstance(e["citations"], list) or not e["citations"]:
+        c.add(doc, path + ("citations",), label, "'citations' must be a non-empty list")
+        ok = False
+    else:
+        for j, raw in enumerate(e["citations"]):
+            cit = _citation(c, doc, path + ("citations", j), label, raw, paragraphs)
+            ok = ok and cit is not None
+            if cit:
+                cits.append(cit)
+    related = e["related"] if e["related"] is not None else []
+    related = _str_list(c, doc, path + ("related",), label, related, "related", 0)
+    if ok and answer and len(questions) >= MIN_PHRASINGS:
+        return QAEntry(e["id"], e["topic"], questions, answer, tuple(cits), related,
+                       f"{doc.rel}:{doc.line(*path)}", polarity)
+    return None
 
 
 def _load_facts(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], topics: set[str]) -> list[Fact]:
@@ -434,24 +482,30 @@ def _load_facts(c: _Collector, doc: _Doc, paragraphs: dict[str, Paragraph], topi
     for i, f in enumerate(items):
         path = ("facts", i)
         label = f.get("id") if isinstance(f, dict) and isinstance(f.get("id"), str) else f"fact {i + 1}"
-        if not _check_keys(c, doc, path, label, f, {"id", "topic", "text", "keywords", "citation"}):
-            continue
-        ok = True
-        if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
-            c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
-            ok = False
-        elif len(f["id"]) > ITEM_ID:
-            c.add(doc, path + ("id",), label, ID_TOO_LONG)
-            ok = False
-        if f["topic"] not in topics:
-            c.add(doc, path + ("topic",), label, f"unknown topic '{f['topic']}'")
-            ok = False
-        text = _str(c, doc, path + ("text",), label, f["text"], "text", MAX_FACT_CHARS)
-        keywords = _str_list(c, doc, path + ("keywords",), label, f["keywords"], "keywords", 1, 60)
-        cit = _citation(c, doc, path + ("citation",), label, f["citation"], paragraphs)
-        if ok and text and cit:
-            out.append(Fact(f["id"], f["topic"], text, keywords, cit, f"{doc.rel}:{doc.line(*path)}"))
+        fact = _guarded(c, doc, path, label, _load_fact, c, doc, path, label, f, paragraphs, topics)
+        if fact is not None:
+            out.append(fact)
     return out
+
+
+def _load_fact(c: _Collector, doc: _Doc, path: tuple, label: str, f: Any, paragraphs: dict[str, Paragraph],
+               topics: set[str]) -> Fact | None:
+    if not _check_keys(c, doc, path, label, f, {"id", "topic", "text", "keywords", "citation"}):
+        return None
+    ok = True
+    if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
+        c.add(doc, path + ("id",), label, "id must be lowercase letters/digits joined by hyphens")
+        ok = False
+    elif len(f["id"]) > ITEM_ID:
+        c.add(doc, path + ("id",), label, ID_TOO_LONG)
+        ok = False
+    ok = _topic_ok(c, doc, path, label, f["topic"], topics) and ok
+    text = _str(c, doc, path + ("text",), label, f["text"], "text", MAX_FACT_CHARS)
+    keywords = _str_list(c, doc, path + ("keywords",), label, f["keywords"], "keywords", 1, 60)
+    cit = _citation(c, doc, path + ("citation",), label, f["citation"], paragraphs)
+    if ok and text and cit:
+        return Fact(f["id"], f["topic"], text, keywords, cit, f"{doc.rel}:{doc.line(*path)}")
+    return None
 
 
 def _cross_checks(c: _Collector, docs: dict[str, _Doc], entries: list[QAEntry], facts: list[Fact]) -> None:
@@ -476,6 +530,8 @@ def _cross_checks(c: _Collector, docs: dict[str, _Doc], entries: list[QAEntry], 
         file, line = where(e.source)
         for r in e.related:
             if r not in seen and r not in c.declared:
+                if c.unreadable_ids:
+                    continue
                 c.problems.append(Problem(file, line, e.id, f"related id '{r}' does not exist"))
             elif r == e.id:
                 c.problems.append(Problem(file, line, e.id, "an entry cannot be related to itself"))
@@ -491,36 +547,68 @@ def _cross_checks(c: _Collector, docs: dict[str, _Doc], entries: list[QAEntry], 
             phrasing_owner.setdefault(key, e.id)
 
 
-def _version(files: list[Path], root: Path) -> str:
+def _version(raw: dict[Path, bytes], root: Path) -> str:
+    """A short hash of the bytes that were loaded (each file read once: what is hashed is what was parsed)."""
     h = hashlib.sha256()
-    for f in files:
+    for f in raw:  # in load order
         h.update(str(f.relative_to(root)).encode())
         h.update(b"\0")
-        try:
-            h.update(f.read_bytes())
-        except OSError:
-            pass
+        h.update(raw[f])
         h.update(b"\0")
     return h.hexdigest()[:12]
 
 
 def knowledge_files(root: Path) -> list[Path]:
-    """The files that make up a knowledge folder, in load order."""
+    """The files that make up a knowledge folder, in load order (an unreadable qa/ folder lists none of its
+    files; ``load_report`` says why)."""
     files = [root / BRIEF_FILE, root / TOPICS_FILE, root / ALIASES_FILE, root / FACTS_FILE]
     if (root / NEAR_MISSES_FILE).is_file():
         files.append(root / NEAR_MISSES_FILE)
     qa = root / QA_DIR
-    if qa.is_dir():
-        files += sorted(p for p in qa.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    try:
+        if qa.is_dir():
+            files += sorted(p for p in qa.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        pass
     return files
 
 
+def knowledge_stamp(root: Path) -> tuple:
+    """What ``--watch`` compares: each file's path, mtime and size (None when it cannot be read). Never raises.
+    Take it *before* loading, so that an edit made while the knowledge loads is seen as a change."""
+    stamp = []
+    for f in knowledge_files(root):
+        try:
+            st = f.stat()
+            stamp.append((str(f), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append((str(f), None, None))
+    return tuple(stamp)
+
+
 def load_report(root: str | Path) -> LoadReport:
-    """Load and validate the knowledge folder; raise KnowledgeError listing every problem."""
+    """Load and validate the knowledge folder; raise KnowledgeError listing every problem, and nothing else."""
     root = Path(root)
+    try:
+        return _load_report(root)
+    except KnowledgeError:
+        raise
+    except Exception as exc:  # whatever the folder holds, the caller gets a problem report, never a traceback
+        log.debug("loading %s failed", root, exc_info=True)
+        raise KnowledgeError([Problem(str(root), 0, "", f"cannot be loaded ({type(exc).__name__}: {exc})")]) from exc
+
+
+def _load_report(root: Path) -> LoadReport:
     c = _Collector(root)
-    if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), 0, "", "knowledge folder not found")])
+    try:
+        if not root.is_dir():
+            raise KnowledgeError([Problem(str(root), 0, "", "knowledge folder not found")])
+        os.listdir(root)  # both folders must be readable: say so here, not as a traceback later
+        if (root / QA_DIR).is_dir():
+            os.listdir(root / QA_DIR)
+    except OSError as exc:
+        where = exc.filename or root
+        raise KnowledgeError([Problem(_rel(Path(where), root), 0, "", f"cannot read the folder: {exc.strerror or exc}")]) from exc
     files = knowledge_files(root)
     docs: dict[str, _Doc] = {}
     for f in files:
@@ -533,6 +621,9 @@ def load_report(root: str | Path) -> LoadReport:
             docs[str(f)] = d
     if not (root / QA_DIR).is_dir():
         c.add(_rel(root / QA_DIR, root), (), "", "the folder of Q&A files is missing")
+    c.unreadable_topics = _rel(root / TOPICS_FILE, root) in c.unreadable
+    c.unreadable_ids = any(r == _rel(root / FACTS_FILE, root) or Path(r).parent.name == QA_DIR
+                           for r in c.unreadable)
 
     brief_doc = docs.get(str(root / BRIEF_FILE))
     brief = _load_brief(c, brief_doc) if brief_doc else None
@@ -560,13 +651,13 @@ def load_report(root: str | Path) -> LoadReport:
         c.add(_rel(root / QA_DIR, root), (), "", "no Q&A entries found")
     if c.problems:
         raise KnowledgeError(c.problems)
-    knowledge = Knowledge(brief, tuple(topics), tuple(entries), tuple(facts), tuple(aliases), _version(files, root),
+    knowledge = Knowledge(brief, tuple(topics), tuple(entries), tuple(facts), tuple(aliases), _version(c.raw, root),
                           tuple(near_misses))
     cited = {cit.paragraph_id for e in entries for cit in e.citations} | {f.citation.paragraph_id for f in facts}
     uncited = tuple(p for p in brief.paragraphs() if p.id not in cited)
     log.info("loaded knowledge %s: %d entries, %d facts, %d paragraphs",
              knowledge.version, len(entries), len(facts), len(paragraphs))
-    return LoadReport(knowledge, uncited, tuple(_rel(f, root) for f in files if f.is_file()))
+    return LoadReport(knowledge, uncited, tuple(_rel(f, root) for f in files if f in c.raw))
 
 
 def load_knowledge(root: str | Path) -> Knowledge:

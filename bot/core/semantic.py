@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,36 +66,39 @@ def _is_punct(ch: str) -> bool:
     return unicodedata.category(ch).startswith("P")
 
 
-def basic_words(text: str) -> list[str]:
+_SPACES = " \t\n\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # the white space BERT splits on (Zs)
+_CHUNK = re.compile(f"[^{_SPACES}]+")
+
+
+def basic_words(text: str, limit: int | None = None) -> list[str]:
     """BERT's uncased normalisation and pre-tokenization: control characters dropped, CJK ideographs and
-    punctuation split off, accents stripped, lower case, split on white space."""
-    chars: list[str] = []
-    for ch in text:
-        cp = ord(ch)
-        if ch in " \t\n\r" or unicodedata.category(ch) == "Zs":
-            chars.append(" ")
-        elif cp == 0 or cp == 0xFFFD or unicodedata.category(ch).startswith("C"):
-            continue
-        elif _is_cjk(cp):
-            chars.append(f" {ch} ")
-        else:
-            chars.append(ch)
-    text = unicodedata.normalize("NFD", "".join(chars))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    punctuation split off, accents stripped, lower case, split on white space. With ``limit``, reading stops
+    once that many words are out: the rest of a long text is never looked at."""
     out: list[str] = []
-    for chunk in text.split():
-        word = []
-        for ch in chunk:
-            if _is_punct(ch):
-                if word:
-                    out.append("".join(word))
-                    word = []
-                out.append(ch)
-            else:
-                word.append(ch)
-        if word:
-            out.append("".join(word))
-    return out
+    for m in _CHUNK.finditer(text):
+        chars: list[str] = []
+        for ch in m.group():
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD or unicodedata.category(ch).startswith("C"):
+                continue
+            chars.append(f" {ch} " if _is_cjk(cp) else ch)
+        chunk = unicodedata.normalize("NFD", "".join(chars))
+        chunk = "".join(ch for ch in chunk if unicodedata.category(ch) != "Mn").lower()
+        for piece in chunk.split():
+            word: list[str] = []
+            for ch in piece:
+                if _is_punct(ch):
+                    if word:
+                        out.append("".join(word))
+                        word = []
+                    out.append(ch)
+                else:
+                    word.append(ch)
+            if word:
+                out.append("".join(word))
+        if limit is not None and len(out) >= limit:
+            break
+    return out if limit is None else out[:limit]
 
 
 class WordPiece:
@@ -109,7 +113,7 @@ class WordPiece:
 
     def ids(self, text: str, limit: int = MAX_PIECES) -> list[int]:
         out: list[int] = []
-        for word in basic_words(text):
+        for word in basic_words(text, limit):  # every word gives at least one piece
             if len(out) >= limit:
                 break
             out.extend(self._word(word))

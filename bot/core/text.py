@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import unicodedata
-from functools import lru_cache
+from itertools import islice
 
 import Stemmer
 
@@ -21,6 +23,14 @@ _US_DOTTED = re.compile(r"\bu\.\s?s\.(?:\s?a\.)?", re.IGNORECASE)
 _US_CAPS = re.compile(r"\bUSA?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# Caps on what one text can cost, whatever it is. NFKC can make a text 18 times longer (U+FDFA), so texts are cut
+# again after it; tokenizing stops at MAX_TOKENS; a "word" longer than MAX_WORD_CHARS is no English word and is cut
+# before it is stemmed or cached; the stem cache is bounded by the bytes it holds, not by its count of entries.
+MAX_CHARS = 2000
+MAX_TOKENS = 1000
+MAX_WORD_CHARS = 40
+STEM_CACHE_BYTES = 4_000_000
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -232,9 +242,39 @@ def question_readings(text: str) -> list[str]:
     return readings
 
 
+_NFKC_BLOCK = 64
+
+
+def _joins_previous(ch: str) -> bool:
+    """Whether NFKC may combine ``ch`` with the character before it (a mark, or Hangul jamo)."""
+    cp = ord(ch)
+    return (unicodedata.combining(ch) != 0 or unicodedata.category(ch).startswith("M")
+            or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F or 0xA960 <= cp <= 0xA97F
+            or 0xD7B0 <= cp <= 0xD7FF or 0xFFA0 <= cp <= 0xFFDC)
+
+
+def nfkc(text: str, limit: int = MAX_CHARS) -> str:
+    """NFKC of the first ``limit`` characters, cut to ``limit`` again: NFKC can make a text 18 times longer, so
+    it is applied block by block (cut where nothing combines across) and stops once ``limit`` characters are out."""
+    text = text[:limit]
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    out: list[str] = []
+    size = start = 0
+    while start < len(text) and size < limit:
+        end = min(start + _NFKC_BLOCK, len(text))
+        while end < len(text) and _joins_previous(text[end]):
+            end += 1
+        block = unicodedata.normalize("NFKC", text[start:end])
+        out.append(block)
+        size += len(block)
+        start = end
+    return "".join(out)[:limit]
+
+
 def fold(text: str) -> str:
     """NFKC, casefold, straight quotes, no control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     text = _CONTROL.sub(" ", text).translate(_QUOTES)
     return " ".join(text.casefold().split())
 
@@ -248,8 +288,9 @@ _ENUMERATORS = re.compile("[\u2460-\u24ff\u2776-\u2793]")  # ① ② ...: list m
 
 
 def clean_question(text: str) -> str:
-    """Strip what Discord adds to a message (mentions, markdown, links) and control characters."""
-    text = unicodedata.normalize("NFKC", _ENUMERATORS.sub(" ", text))
+    """Strip what Discord adds to a message (mentions, markdown, links) and control characters. At most
+    MAX_CHARS characters are read, and at most MAX_CHARS come out (NFKC can expand a text)."""
+    text = nfkc(_ENUMERATORS.sub(" ", text[:MAX_CHARS]))
     text = _CONTROL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
@@ -268,9 +309,10 @@ def words(text: str) -> list[str]:
     text = text.replace("'s ", " ").replace("s' ", "s ")
     text = _ORDINAL.sub(r"\1", text)
     out: list[str] = []
-    for w in _WORD.findall(text):
+    for m in islice(_WORD.finditer(text), MAX_TOKENS):
+        w = m.group()[:MAX_WORD_CHARS]
         out.extend(SHORTHAND[w].split() if w in SHORTHAND else (w,))
-    return _numbers(out)
+    return _numbers(out[:MAX_TOKENS])
 
 
 # Numbers written out, read as digits so that "twenty-fourth trip" and "24th trip" are the same number (and
@@ -305,11 +347,47 @@ def _numbers(toks: list[str]) -> list[str]:
 _KEEP = {"timing": "timing", "timings": "timing"}
 
 
-@lru_cache(maxsize=65536)
+_SLOT_BYTES = 100  # a dict entry's share of the table, generously
+
+
+class _StemCache:
+    """Stems already computed, bounded by the bytes of their text (cleared when full: a cache, not a store)."""
+
+    def __init__(self, budget: int = STEM_CACHE_BYTES):
+        self.budget = budget
+        self.size = 0  # bytes held: both strings and the dict slot
+        self._stems: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, word: str) -> str | None:
+        return self._stems.get(word)
+
+    def put(self, word: str, stemmed: str) -> None:
+        cost = sys.getsizeof(word) + sys.getsizeof(stemmed) + _SLOT_BYTES
+        with self._lock:
+            if self.size + cost > self.budget:
+                self._stems.clear()
+                self.size = 0
+            if word not in self._stems:
+                self._stems[word] = stemmed
+                self.size += cost
+
+    def __len__(self) -> int:
+        return len(self._stems)
+
+
+STEMS = _StemCache()
+
+
 def stem(word: str) -> str:
     if word.isdigit() or len(word) <= 2:
         return word
-    return _KEEP.get(word) or _stemmer.stemWord(word)
+    word = word[:MAX_WORD_CHARS]  # no English word is longer; a longer one would only fill the cache
+    cached = STEMS.get(word)
+    if cached is None:
+        cached = _KEEP.get(word) or _stemmer.stemWord(word)
+        STEMS.put(word, cached)
+    return cached
 
 
 def is_content(word: str) -> bool:

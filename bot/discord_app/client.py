@@ -20,7 +20,7 @@ from discord.shard import Shard
 from ..core.engine import Engine
 from ..core.feedback import FeedbackSink, LogFeedback
 from ..core.followup import answer_follow_up
-from ..core.loader import KnowledgeError, knowledge_files, load_report
+from ..core.loader import KnowledgeError, knowledge_stamp, load_report
 from ..core.models import Answer
 from ..core.ratelimit import Cooldown
 from ..core.store import NullLog, QuestionLog, new_question_id
@@ -84,6 +84,7 @@ class BriefBot(commands.AutoShardedBot):
         executor: Executor | None = None,
         defer_after: float = DEFER_AFTER,
         watch_interval: float | None = None,
+        knowledge_stamp: tuple | None = None,
         **options,
     ):
         channels = frozenset(channels)
@@ -110,6 +111,7 @@ class BriefBot(commands.AutoShardedBot):
         self.knowledge_dir = knowledge_dir
         self.watch = watch
         self.watch_interval = watch_interval
+        self._stamp = knowledge_stamp  # --watch: taken before the knowledge was loaded, so no edit slips by
         self._watch_task: asyncio.Task | None = None
         self._reload_lock = asyncio.Lock()
         # The engine never runs on the event loop: matching happens on these threads. Messages take one thread
@@ -232,7 +234,8 @@ class BriefBot(commands.AutoShardedBot):
     async def reload_knowledge(self) -> tuple[bool, str]:
         """Load and validate the knowledge folder off the event loop; swap it in only if it is valid.
 
-        Questions already being answered finish on the engine they started with."""
+        Questions already being answered finish on the engine they started with. Never raises: whatever goes
+        wrong, the bot keeps serving the knowledge it has."""
         if self.knowledge_dir is None:
             return False, "This bot was started without a knowledge folder to reload from."
         async with self._reload_lock:
@@ -243,6 +246,9 @@ class BriefBot(commands.AutoShardedBot):
                 log.error("reload refused, still serving knowledge %s:\n%s", self.engine.knowledge.version,
                           exc.summary())
                 return False, exc.summary()
+            except Exception as exc:
+                log.exception("reload failed, still serving knowledge %s", self.engine.knowledge.version)
+                return False, f"The reload failed ({type(exc).__name__}); see the bot's log."
             old = self.engine.knowledge.version
             self.engine = engine
             k = engine.knowledge
@@ -252,20 +258,13 @@ class BriefBot(commands.AutoShardedBot):
             return True, message
 
     def _knowledge_stamp(self) -> tuple:
-        files = knowledge_files(self.knowledge_dir)
-        stamp = []
-        for f in files:
-            try:
-                st = f.stat()
-                stamp.append((str(f), st.st_mtime_ns, st.st_size))
-            except OSError:
-                stamp.append((str(f), None, None))
-        return tuple(stamp)
+        return knowledge_stamp(self.knowledge_dir)
 
     async def _watch_knowledge(self) -> None:
         """``run --watch``: reload when a file in the knowledge folder changes. Supervised: an unexpected error
-        is logged with its traceback and the watch goes on."""
-        last: tuple | None = None
+        is logged with its traceback and the watch goes on. The first snapshot is the one taken before the
+        knowledge was loaded, when given (``knowledge_stamp``): an edit made while it loaded is not missed."""
+        last: tuple | None = self._stamp
         while not self.is_closed():
             try:
                 stamp = await asyncio.to_thread(self._knowledge_stamp)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,8 +15,8 @@ from discord.ext import commands
 
 from ...core import limits
 from ...core.limits import clip, visible
-from ...core.report import build_report, report_text
-from ...core.store import QuestionLog, open_database, read_rows
+from ...core.report import DEFAULT_DAYS, build_report, report_discord
+from ...core.store import DatabaseDamaged, QuestionLog, read_log
 
 if TYPE_CHECKING:
     from ..client import BriefBot
@@ -44,7 +45,9 @@ class Curator(commands.GroupCog, group_name="curator",
         return await is_curator(interaction)  # False: the one guard says "You can't use that command here."
 
     @app_commands.command(name="report", description="What people asked that I could not answer")
-    async def report(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(days=f"How many days back to look (default {DEFAULT_DAYS:g})")
+    async def report(self, interaction: discord.Interaction,
+                     days: app_commands.Range[int, 1, 3650] = int(DEFAULT_DAYS)) -> None:
         store = self.bot.question_log
         if not isinstance(store, QuestionLog):
             await interaction.response.send_message(
@@ -53,28 +56,32 @@ class Curator(commands.GroupCog, group_name="curator",
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         engine = self.bot.engine
+        since = time.time() - days * 86400
 
         def build() -> str:
             store.flush(5)
-            conn = open_database(store.path)
-            try:
-                questions, votes = read_rows(conn)
-            finally:
-                conn.close()
-            # people's questions are echoed here: nothing in them may reorder or hide the report's text
-            return visible(report_text(build_report(questions, votes, engine, limit=10)))
+            # read-only: never creates, moves or changes the file
+            questions, votes = read_log(store.path, since) if store.path.exists() else ([], [])
+            # people's questions are echoed here: inside one code block they cannot close, and nothing in them
+            # may reorder or hide the report's text
+            return visible(report_discord(build_report(questions, votes, engine, since, limit=10),
+                                          limits.EMBED_DESCRIPTION))
 
         try:
             text = await asyncio.to_thread(build)
+        except DatabaseDamaged as exc:
+            log.error("the question log %s is damaged: %s", store.path, exc)
+            await interaction.followup.send("The question log is damaged; see the bot's log. Nothing was changed.",
+                                            ephemeral=True)
+            return
         except (sqlite3.Error, OSError) as exc:
             log.warning("could not read the question log for /report: %s", exc)
             await interaction.followup.send("I could not read the question log right now; see the bot's log.",
                                             ephemeral=True)
             return
-        embed = discord.Embed(title="Curator report", description=clip(f"```\n{text}\n```"
-                              if len(text) < limits.EMBED_DESCRIPTION - 8 else text, limits.EMBED_DESCRIPTION),
+        embed = discord.Embed(title=f"Curator report: the last {days} day(s)", description=text,
                               colour=discord.Colour.dark_teal())
-        embed.set_footer(text="Full report: python -m bot report (also --json, --csv)")
+        embed.set_footer(text="Full report: python -m bot report (also --json, --csv, --days N)")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(name="reload", description="Reload the knowledge base from disk")
