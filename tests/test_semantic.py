@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 from conftest import LABELED, ROOT
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.core import limits
@@ -101,6 +101,9 @@ _TEXT = st.text(st.one_of([st.characters(min_codepoint=a, max_codepoint=b, exclu
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
 def test_wordpiece_matches_bert_on_any_text_in_common_scripts(wordpiece, hf_tokenizer, text):
+    # Hugging Face reads "[CLS]", "[SEP]" ... typed in a text as its special tokens; ours reads what a person
+    # typed as text, which is what it is (hypothesis found "[CLS]" and "[SEP]")
+    assume(not any(tok in text for tok in ("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]")))
     assert wordpiece.ids(text, limit=10_000) == hf_tokenizer.encode(text, add_special_tokens=False).ids
 
 

@@ -54,7 +54,7 @@ class Thresholds:
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
-    candidates: int = 30  # units scored in full after the index preselection
+    candidates: int = 15  # units scored in full after the index preselection (and those closest in meaning)
     # the lexical score, one of the model's features: weights of (coverage, close, fuzzy, answer_cov, intent_ok,
     # intent_miss, is_fact), fitted by scripts/fit_weights.py on the knowledge base's own phrasings
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
