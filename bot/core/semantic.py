@@ -1,14 +1,12 @@
-"""A second, meaning-based reading of a question: static word-piece vectors distilled from a sentence model.
+"""Reading a question by meaning: static word-piece vectors distilled from a sentence model.
 
-The lexical matcher is precise but brittle with long, paraphrased questions ("Who is the analyst behind this
-piece?"). A sentence-embedding model reads those better, so the engine consults one when its lexical rules
-would not answer, and to check their answers and "did you mean"s against the curator's near misses (see
-``Engine.decide``). Running a transformer per question would cost milliseconds and a large
-dependency; instead ``scripts/distill_static.py`` ran all-MiniLM-L6-v2 (Apache-2.0) once over each of its 30,522
-word pieces and kept the output vectors, reduced to 256 dimensions and stored as int8 in
-``bot/core/data/minilm_static.npz`` (6.8 MB). A text's vector is the mean of its word pieces' vectors: tens of
-microseconds per question, NumPy only. Measured on the labeled sets this static reading did as well as the full
-model for this job (README, "How matching works").
+Words alone are precise but brittle with long, paraphrased questions ("Who is the analyst behind this piece?").
+The engine therefore also finds candidates by meaning, and the learned decision weighs each candidate's
+closeness in meaning to the question and to the curator's near misses (docs/matching.md). Running a transformer
+per question would cost milliseconds and a large dependency; instead ``scripts/distill_static.py`` ran
+all-MiniLM-L6-v2 (Apache-2.0) once over each of its 30,522 word pieces and kept the output vectors, reduced to 256
+dimensions and stored as int8 in ``bot/core/data/minilm_static.npz`` (6.8 MB). A text's vector is the mean of its
+word pieces' vectors: tens of microseconds per question, NumPy only.
 
 The word-piece tokenizer is BERT's (uncased), written out here; a test checks it against Hugging Face's
 ``tokenizers`` on thousands of strings.
