@@ -40,10 +40,6 @@ class Example:
     paragraphs: list[frozenset[str]]  # the paragraphs each candidate cites
 
 
-def _answer_for(engine, question: str, unit: int):
-    return engine.answer_unit(question, unit)
-
-
 def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), semantic: bool = True) -> Example:
     """One question as the model sees it, labeled by ``judge``. ``leave_out``: texts of the knowledge base left
     out while it is read (the question itself, when the curator copied it into the knowledge base)."""
@@ -53,7 +49,7 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
     labels = np.zeros(len(r.candidates))
     if item.in_scope:
         for n, c in enumerate(r.candidates):
-            labels[n] = 1.0 if judge(item, _answer_for(engine, item.q, c.unit))[0] else 0.0
+            labels[n] = 1.0 if judge(item, engine.answer_unit(item.q, c.unit))[0] else 0.0
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
                    [c.paragraphs for c in r.candidates])
 
