@@ -671,9 +671,10 @@ class Engine:
                 break
         return ids
 
-    def _answer(self, question: str, unit: _Unit, s: Scored, confidence: float | None = None) -> Answer:
+    def _answer(self, question: str, unit: _Unit, s: Scored, confidence: float) -> Answer:
+        """The answer ``unit`` gives; ``confidence`` is the learned decision's probability."""
         k = self.knowledge
-        conf = _confidence(s) if confidence is None else confidence
+        conf = confidence
         if unit.kind == "qa":
             e = k.entry(unit.id)
             assert e is not None
@@ -832,10 +833,6 @@ _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond
                       "replied welcomed condemned protested".split())
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
                              r"comment(?:ed|s)?)\b")
-
-
-def _confidence(s: Scored) -> float:
-    return round(max(0.0, min(1.0, s.score)), 3)
 
 
 # Amounts, not ordinals or "one-on-one": what a "how many / how much" answer must state.
