@@ -132,6 +132,31 @@ def test_index_scores_each_unit_by_its_closest_text():
     assert s[2] == -1.0  # a unit with no texts is never the closest
 
 
+def test_a_large_index_scores_the_closest_units_exactly_and_skips_the_rest(encoder, knowledge):
+    """Above ``coarse_above`` texts, units are preselected by centroid: the units it scores get their exact
+    closest-text cosine, the others -1; a left-out text is left out on that path too."""
+    texts, owners = [], []
+    for n, e in enumerate(knowledge.entries):
+        texts += list(e.questions)
+        owners += [n] * len(e.questions)
+    n_units = len(knowledge.entries)
+    exact = SemanticIndex(encoder, texts, owners, n_units)
+    coarse = SemanticIndex(encoder, texts, owners, n_units, coarse_above=100)
+    for q in ("how long is the pipeline", "who wrote the brief", "what did Japan say"):
+        v = encoder.encode([q])[0]
+        full, fast = exact.scores(v), coarse.scores(v)
+        scored = fast > -1.0
+        assert 0 < scored.sum() <= 64
+        np.testing.assert_allclose(fast[scored], full[scored], atol=1e-6)
+        assert int(np.argmax(fast)) == int(np.argmax(full))  # the closest unit survives the preselection
+        best_text = int(np.argmax(exact.similarities(v)))
+        dropped = coarse.scores(v, np.array([best_text]))
+        assert dropped[owners[best_text]] <= full[owners[best_text]]
+        assert dropped[owners[best_text]] == pytest.approx(
+            max([float(exact.similarities(v)[i]) for i, o in enumerate(owners)
+                 if o == owners[best_text] and i != best_text], default=-1.0), abs=1e-6)
+
+
 def test_reading_by_meaning_answers_what_words_alone_would_not(knowledge, engine):
     lexical = Engine(knowledge)
     q = "How can I get in touch with the person who wrote it?"

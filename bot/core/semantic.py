@@ -185,11 +185,16 @@ def load_static_encoder(vectors_file: Path = VECTORS_FILE, vocab_file: Path = VO
     return StaticEncoder(vectors, scale, vocab, name=f"all-MiniLM-L6-v2 static, {vectors.shape[1]} dims")
 
 
+COARSE_ABOVE = 20_000  # texts; an index this large scores units in two stages (SemanticIndex.scores)
+COARSE_UNITS = 64  # ... the units whose centroid is closest to the question, scored exactly
+
+
 class SemanticIndex:
     """Vectors of texts that each belong to a unit (an entry or a fact); scores a question per unit by the
     closest of its texts."""
 
-    def __init__(self, encoder: Encoder, texts: Sequence[str], owners: Sequence[int], n_units: int):
+    def __init__(self, encoder: Encoder, texts: Sequence[str], owners: Sequence[int], n_units: int,
+                 coarse_above: int = 0):
         self.n_units = n_units
         self._owners = np.asarray(owners, dtype=np.int64)
         # runs of texts with one owner: a unit's maximum is taken per run (np.maximum.reduceat), then per unit
@@ -197,6 +202,17 @@ class SemanticIndex:
         self._starts = np.concatenate([[0], change]).astype(np.int64) if len(self._owners) else change
         self._run_owner = self._owners[self._starts] if len(self._owners) else self._owners
         self.vectors = encoder.encode(list(texts)) if len(texts) else np.zeros((0, 1), dtype=np.float32)
+        # above COARSE_ABOVE texts, a question is compared first with each unit's centroid, then exactly with the
+        # texts of the COARSE_UNITS closest units only (the rest score -1): at 100k phrasings the full product
+        # reads 100 MB per question; the shipped knowledge (a few thousand) is always scored in full
+        self._centroids: np.ndarray | None = None
+        if len(self._owners) > (coarse_above or COARSE_ABOVE):
+            sums = np.zeros((n_units, self.vectors.shape[1]), dtype=np.float32)
+            np.add.at(sums, self._owners, self.vectors)
+            norms = np.linalg.norm(sums, axis=1)
+            self._centroids = sums / np.where(norms > 0, norms, 1.0)[:, None]
+            self._texts_of = np.argsort(self._owners, kind="stable")  # text indices grouped by unit
+            self._first = np.searchsorted(self._owners[self._texts_of], np.arange(n_units + 1))
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """The cosine of ``query`` with each text, in the order given."""
@@ -211,12 +227,23 @@ class SemanticIndex:
 
     def scores(self, query: np.ndarray, drop: np.ndarray | None = None) -> np.ndarray:
         """Per unit, the cosine of ``query`` with the closest of its texts (-1 for a unit with none); the texts
-        at the indices ``drop`` are left out (training asks a labeled question as if it were not a phrasing)."""
+        at the indices ``drop`` are left out (training asks a labeled question as if it were not a phrasing).
+        Above COARSE_ABOVE texts, only the COARSE_UNITS units whose centroid is closest are scored."""
         out = np.full(self.n_units, -1.0, dtype=np.float32)
-        if len(self._owners):
-            sims = self.vectors @ query
+        if not len(self._owners):
+            return out
+        if self._centroids is not None:
+            near = self._centroids @ query
+            k = min(COARSE_UNITS, self.n_units)
+            units = np.argpartition(-near, k - 1)[:k]
+            rows = np.concatenate([self._texts_of[self._first[u]:self._first[u + 1]] for u in units])
+            sims = self.vectors[rows] @ query
             if drop is not None and len(drop):
-                sims = sims.copy()
-                sims[drop] = -1.0
-            return self.scores_of(sims)
-        return out
+                sims[np.isin(rows, drop)] = -1.0
+            np.maximum.at(out, self._owners[rows], sims)
+            return out
+        sims = self.vectors @ query
+        if drop is not None and len(drop):
+            sims = sims.copy()
+            sims[drop] = -1.0
+        return self.scores_of(sims)
