@@ -19,6 +19,7 @@ import numpy as np
 
 from .features import Candidate, Reading
 from .model import Model
+from .text import is_chit_chat
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,13 @@ def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None
     plausible = [i for i in order if probs[i] >= PLAUSIBLE * best and probs[i] >= SUGGEST_FLOOR]
     browsed = [i for i in order if probs[i] >= BROWSE_SHARE * best and probs[i] >= SUGGEST_FLOOR]
     exact = next((n for n, c in enumerate(cands) if c.unit == phrasing_of), None)
+    chat = is_chit_chat(reading.text)  # "good bot", "hello", "are you an AI": never "did you mean"
     if exact is not None:
         order = (exact,) + tuple(i for i in order if i != exact)
         conf = max(conf, model.answer_at)
         outcome, reason = "answered", f"the question is a phrasing of {cands[exact].id}, word for word"
+    elif chat and conf < model.answer_at:
+        outcome, reason = "abstained", "chit-chat: nothing in the brief to offer"
     elif browsing(reading) and cands[order[0]].named()["framing_only"] and len(browsed) >= 2:
         # only words that frame questions ("china russia", "the summit"): too broad to answer, whatever the model
         outcome, reason = "clarify", "only words that frame questions: too broad to answer"

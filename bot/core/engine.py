@@ -600,7 +600,10 @@ class Engine:
         top = ranked[0][1] if ranked else 0.0
         plausible = [c.unit for c, p in ranked if p >= SUGGEST_FLOOR]
         if v.outcome == "clarify":
-            ids = self._entry_ids(self._with_passages([v.reading.candidates[i].unit for i in v.offer]), limit=3)
+            offered = self._with_passages([v.reading.candidates[i].unit for i in v.offer])
+            ids = self._entry_ids(offered, limit=3)
+            if len(ids) < 2:  # one passage answers several questions ("gas": its source, capacity, route)
+                ids = self._entry_ids(offered, limit=3, by_passage=False)
             if len(ids) >= 2:
                 titles = tuple(self.knowledge.entry(i).title for i in ids)
                 return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(top, 4)),
@@ -656,14 +659,14 @@ class Engine:
         scores = self._semantic.scores(q)
         return {u.id: float(scores[i]) for i, u in enumerate(self._units) if u.kind == "qa"}
 
-    def _entry_ids(self, units: Iterable[int], limit: int) -> list[str]:
-        """Distinct Q&A entries among ranked unit indices, one per passage: two entries citing the same paragraph
-        would be two wordings of one suggestion."""
+    def _entry_ids(self, units: Iterable[int], limit: int, by_passage: bool = True) -> list[str]:
+        """Distinct Q&A entries among ranked unit indices, one per passage (``by_passage``): two entries citing
+        the same paragraph would often be two wordings of one suggestion."""
         ids: list[str] = []
         seen: set[str] = set()
         for i in units:
             u = self._units[i]
-            if u.kind != "qa" or u.id in ids or u.paragraphs & seen:
+            if u.kind != "qa" or u.id in ids or (by_passage and u.paragraphs & seen):
                 continue
             ids.append(u.id)
             seen |= u.paragraphs

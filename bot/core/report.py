@@ -19,7 +19,7 @@ from .engine import Engine
 from .limits import visible
 from .models import Knowledge
 from .store import FeedbackRow, QuestionRow
-from .text import intents, is_content, stem, words
+from .text import intents, is_chit_chat, is_content, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,6 @@ NEAR_MEANING = 0.5  # a near miss this close in meaning to a proposed phrasing i
 PHRASING_MEANING = 0.8  # a phrasing is proposed only for an entry this close in meaning (closest phrasing)
 LOOKALIKE = 85.0  # token_set_ratio at which a question reads like a near miss
 NEAR_EACH = 20  # ... up to this many per phrasing, and as many sharing most of its words
-# Words of praise, blame and greeting: a question made of these (and function words) is chit-chat, and the report
-# never advises adding chit-chat to the knowledge base.
-_SOCIAL = frozenset("""good bad great love hate stupid dumb smart wow cute funny boring useless best worst morning
-night evening afternoon day welcome sorry test testing ping pong hmm huh rofl lmfao xd gg wp amazing terrible
-excellent fantastic brilliant wrong right true false fine hello""".split())
 _HOW_MUCH = frozenset({"?amount", "?length", "?age", "?when"})
 _EXACT = frozenset("exactly exact precisely precise specifically specific verbatim literally".split())
 
@@ -135,12 +130,6 @@ def _group(rows: list[QuestionRow]) -> list[Group]:
 
 
 # ------------------------------------------------------------------------------------------------ safe advice
-
-def is_chit_chat(question: str) -> bool:
-    """Praise, blame, greetings, questions about the bot: nothing the knowledge base should learn."""
-    content = [w for w in words(question) if is_content(w)]
-    return not content or all(w in _SOCIAL for w in content) or "?you" in intents(words(question))
-
 
 def _known_stems(k: Knowledge) -> set[str]:
     texts = [p.text for p in k.brief.paragraphs()] + [" ".join(k.brief.meta.keywords), k.brief.meta.title]

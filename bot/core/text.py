@@ -395,3 +395,17 @@ def is_content(word: str) -> bool:
     ("пожалуйста", "请问", a gloss in brackets) is not one the brief could contain, so it is set aside."""
     return (word not in STOPWORDS and (len(word) > 1 or word.isdigit())
             and any("a" <= c <= "z" or "0" <= c <= "9" for c in word))
+
+
+# Words of praise, blame and greeting: a question made of these (and function words) is chit-chat, the bot
+# never offers "did you mean" for it, and the report never advises adding it to the knowledge base.
+_SOCIAL = frozenset("""good bad great love hate stupid dumb smart wow cute funny boring useless best worst morning
+night evening afternoon day welcome sorry test testing ping pong hmm huh rofl lmfao xd gg wp amazing terrible
+excellent fantastic brilliant wrong right true false fine hello hi hey yo sup gm gn lol lmao ok okay thanks thank
+thx ty cheers bye cool nice""".split())
+
+
+def is_chit_chat(question: str) -> bool:
+    """Praise, blame, greetings, questions about the bot: nothing the knowledge base should learn."""
+    content = [w for w in words(question) if is_content(w)]
+    return not content or all(w in _SOCIAL for w in content) or "?you" in intents(words(question))
