@@ -11,7 +11,7 @@ from bot.core import learn
 from bot.core.decide import load_model
 from bot.core.evaluation import evaluate, load_items
 from bot.core.features import FEATURES
-from bot.core.model import Logistic, Model
+from bot.core.model import Model, Trees
 from bot.core.models import Status
 
 DATA = Path(__file__).parent / "data"
@@ -39,15 +39,30 @@ def test_a_model_for_other_features_is_refused(tmp_path):
         Model.from_json(text)
 
 
-def test_logistic_fit_recovers_a_known_rule():
+def test_trees_learn_an_interaction_and_match_scikit_learn():
+    """What a linear model cannot: y = (x0 > 0) xor (x1 > 0). The exported trees give scikit-learn's log-odds."""
+    pytest.importorskip("sklearn")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(4000, 3))
-    y = (x[:, 0] - 2 * x[:, 1] + rng.normal(scale=0.3, size=4000) > 0).astype(float)
-    m = learn.fit_logistic(x, y, l2=0.1)
-    w = np.asarray(m.weights) / np.asarray(m.scale)
-    assert w[0] > 0 > w[1] and abs(w[2]) < 0.2 * abs(w[1])
-    assert ((m.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
-    assert learn.fit_logistic(x, y, l2=0.1) == m  # deterministic
+    x = rng.normal(size=(3000, 3))
+    y = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).astype(float)
+    params = {"max_iter": 60, "learning_rate": 0.2, "max_leaf_nodes": 7, "max_depth": 4}
+    trees = learn.fit_trees(x, y, np.ones(len(y)), params)
+    assert ((trees.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
+    clf = HistGradientBoostingClassifier(early_stopping=False, random_state=0, **params).fit(x, y)
+    probe = rng.normal(size=(500, 3))
+    np.testing.assert_allclose(trees.logits(probe), clf.decision_function(probe), atol=1e-9)
+    assert learn.fit_trees(x, y, np.ones(len(y)), params) == trees  # deterministic
+    assert Trees.from_dict(trees.to_dict()) == trees
+
+
+def test_malformed_trees_are_refused():
+    d = load_model().ranker.to_dict()
+    d["left"] = [len(d["left"]) + 5] + d["left"][1:]
+    with pytest.raises(ValueError, match="malformed"):
+        Trees.from_dict(d)
+    assert Model.placeholder().confidence(np.array([0.9]), np.zeros((1, len(FEATURES)))) == 0.5
 
 
 def test_confidence_is_the_decision_probability(engine):
@@ -59,6 +74,13 @@ def test_confidence_is_the_decision_probability(engine):
     assert off.outcome == "abstained" and off.confidence < engine.model.clarify_at
 
 
+@pytest.mark.parametrize("text", ["good bot", "hello", "thanks!", "gm", "are you an AI?", "lol ok"])
+def test_chit_chat_is_never_offered_did_you_mean(engine, text):
+    v = engine.judge(text)
+    assert v.outcome == "abstained", (v.outcome, v.reason)
+    assert engine.ask(text).status is Status.ABSTAINED
+
+
 def test_explain_names_the_candidates_and_the_reason(engine):
     text = engine.explain("how long is pos2")
     assert "outcome: answered" in text and "qa:pos2-length" in text and "p=" in text
@@ -68,17 +90,16 @@ def test_explain_names_the_candidates_and_the_reason(engine):
 
 @pytest.mark.slow
 def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
-    """scripts/train_decision.py's recipe, run again on the repository's data, gives the shipped model."""
+    """scripts/train_decision.py's recipe, run again on the repository's data, gives the shipped trees, node for
+    node. (The operating points come from the script's out-of-fold run, six more fits: too slow for the suite;
+    it is as deterministic as this fit.)"""
+    pytest.importorskip("sklearn")
     from bot.core.engine import Engine
 
     engine = Engine(knowledge, encoder=encoder, model=Model.placeholder())
     examples = learn.training_examples(engine, DATA)
-    model, _ = learn.train(examples)
     shipped = load_model()
-    assert model.trained_on == shipped.trained_on, "the training data changed: run scripts/train_decision.py"
-    for mine, theirs in ((model.ranker, shipped.ranker), (model.decision, shipped.decision)):
-        assert isinstance(mine, Logistic)
-        np.testing.assert_allclose(mine.weights, theirs.weights, atol=1e-5)
-        assert mine.bias == pytest.approx(theirs.bias, abs=1e-5)
-    assert model.answer_at == pytest.approx(shipped.answer_at, abs=1e-4)
-    assert model.clarify_at == pytest.approx(shipped.clarify_at, abs=1e-4)
+    assert shipped.trained_on.endswith(learn.digest(examples)), \
+        "the training data changed: run scripts/train_decision.py"
+    ranker, decision = learn.fit_model(examples)
+    assert ranker == shipped.ranker and decision == shipped.decision

@@ -167,7 +167,8 @@ def test_what_or_which_questions_need_their_head_word(engine):
     assert head_words(words("what does the brief say about japan")) == []
     assert engine.ask("in which city was the treaty of good-neighborliness signed").status is Status.ABSTAINED
     a = engine.ask("which article of the treaty sets its validity period")  # answered, or its first suggestion
-    assert (a.match.id if a.status is Status.ANSWERED else a.candidates[0]) == "treaty-validity"
+    assert (a.match.id if a.status is Status.ANSWERED else a.candidates[0]) in ("treaty-validity", "treaty-article-25")
+    assert "Article 25" in a.text or a.status is not Status.ANSWERED
     # "how many X": the brief must count X, not just state some number ("his 25th trip")
     assert head_words(words("how many Russian ministers came")) == ["russian", "ministers"]
     assert engine.ask("How many Russian ministers came along with Putin on this trip to Beijing?").status \

@@ -1,6 +1,7 @@
-"""The learned decision's model, as shipped: two logistic models and two operating points, read from JSON.
+"""The learned decision's model, as shipped: a ranker, a decision and two operating points, read from JSON.
 
-Run time needs only NumPy; ``bot/core/learn.py`` trains it (``scripts/train_decision.py``).
+Each of the two is a boosted ensemble of small trees (``Trees``) whose sum is a log-odds. Run time needs only
+NumPy; ``bot/core/learn.py`` trains them with scikit-learn (``scripts/train_decision.py``).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,30 +41,73 @@ DECISION_FEATURES = ("best", "best_logit", "rival", "lead", "other_rivals", "can
     f"best.{name}" for name in FEATURES)
 
 
-@dataclass(frozen=True, slots=True)
-class Logistic:
-    """A logistic model over standardised features."""
+@dataclass(frozen=True, eq=False)
+class Trees:
+    """A boosted ensemble of binary trees, flattened into arrays: the sum of the leaves a row reaches, plus the
+    baseline, is its log-odds. At each inner node a row goes left when ``x[feature] <= threshold``; a leaf points
+    at itself (threshold +inf), so every row can take ``depth`` steps."""
 
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
+    feature: np.ndarray  # int, per node
+    threshold: np.ndarray  # float, per node (+inf at leaves)
+    left: np.ndarray  # int, per node
+    right: np.ndarray  # int, per node
+    value: np.ndarray  # float, per node (0 at inner nodes)
+    roots: np.ndarray  # int, per tree
+    depth: int
+    baseline: float
+    _child: np.ndarray = field(init=False, repr=False)  # node n's children at 2n (left) and 2n + 1 (right)
+
+    def __post_init__(self) -> None:
+        child = np.empty(2 * len(self.left), dtype=np.int64)
+        child[0::2], child[1::2] = self.left, self.right
+        object.__setattr__(self, "_child", child)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        return z @ np.asarray(self.weights) + self.bias
+        """Every row down every tree at once: ``depth`` steps of gathers on a (rows x trees) array of nodes."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        n, width = x.shape
+        flat = x.ravel()
+        offset = (np.arange(n, dtype=np.int64) * width)[:, None]
+        node = np.broadcast_to(self.roots, (n, len(self.roots)))
+        for _ in range(self.depth):
+            node = self._child[2 * node + (flat[offset + self.feature[node]] > self.threshold[node])]
+        return self.value[node].sum(axis=1) + self.baseline
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self.logits(x), -30, 30)))
 
+    @classmethod
+    def empty(cls) -> "Trees":
+        """No trees: log-odds 0, every probability 0.5."""
+        none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return cls(none_i, none_f, none_i, none_i, none_f, none_i, 0, 0.0)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Trees):
+            return NotImplemented
+        return (self.depth == other.depth and self.baseline == other.baseline
+                and all(np.array_equal(getattr(self, f), getattr(other, f))
+                        for f in ("feature", "threshold", "left", "right", "value", "roots")))
+
     def to_dict(self) -> dict:
-        r = lambda xs: [round(float(v), 8) for v in xs]  # noqa: E731
-        return {"mean": r(self.mean), "scale": r(self.scale), "weights": r(self.weights),
-                "bias": round(float(self.bias), 8)}
+        # exact floats (a rounded threshold could send a row the other way); a leaf's threshold is null
+        return {"kind": "trees", "depth": self.depth, "baseline": float(self.baseline),
+                "roots": self.roots.tolist(), "feature": self.feature.tolist(),
+                "threshold": [float(t) if np.isfinite(t) else None for t in self.threshold],
+                "left": self.left.tolist(), "right": self.right.tolist(), "value": self.value.tolist()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Logistic":
-        return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]))
+    def from_dict(cls, d: dict) -> "Trees":
+        thr = np.array([np.inf if t is None else float(t) for t in d["threshold"]], dtype=np.float64)
+        ints = lambda k: np.asarray(d[k], dtype=np.int64)  # noqa: E731
+        t = cls(ints("feature"), thr, ints("left"), ints("right"), np.asarray(d["value"], dtype=np.float64),
+                ints("roots"), int(d["depth"]), float(d["baseline"]))
+        n = len(thr)
+        if d.get("kind") != "trees" or not (len(t.feature) == len(t.left) == len(t.right) == len(t.value) == n) or (
+                n and (min(t.left.min(), t.right.min(), t.roots.min()) < 0
+                       or max(t.left.max(), t.right.max(), t.roots.max()) >= n)):
+            raise ValueError("the decision model's trees are malformed: retrain it (scripts/train_decision.py)")
+        return t
 
 
 def decision_features(probs: np.ndarray, feats: np.ndarray,
@@ -87,8 +131,8 @@ def decision_features(probs: np.ndarray, feats: np.ndarray,
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    ranker: Logistic
-    decision: Logistic
+    ranker: Trees  # candidate features (``expand``ed) -> the probability it is a right answer
+    decision: Trees  # ``decision_features`` -> the probability that answering with the best is right
     answer_at: float  # answer when the decision's probability is at least this
     clarify_at: float  # otherwise offer "did you mean" when it is at least this (and two candidates are close)
     features: tuple[str, ...] = FEATURES
@@ -97,9 +141,7 @@ class Model:
     @classmethod
     def placeholder(cls) -> "Model":
         """A model that knows nothing (every probability 0.5, never answers): what training starts from."""
-        n, m = len(RANKER_FEATURES), len(DECISION_FEATURES)
-        zero = lambda k: Logistic((0.0,) * k, (1.0,) * k, (0.0,) * k, 0.0)  # noqa: E731
-        return cls(zero(n), zero(m), 2.0, 2.0, FEATURES, "placeholder")
+        return cls(Trees.empty(), Trees.empty(), 2.0, 2.0, FEATURES, "placeholder")
 
     def rank(self, feats: np.ndarray) -> np.ndarray:
         return self.ranker.probabilities(expand(feats)) if len(feats) else np.zeros(0)
@@ -110,17 +152,17 @@ class Model:
         return float(self.decision.probabilities(x)[0])
 
     def to_json(self) -> str:
-        return json.dumps({"format": 1, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
+        return json.dumps({"format": 2, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
                            "ranker": self.ranker.to_dict(), "decision": self.decision.to_dict(),
                            "answer_at": round(self.answer_at, 6), "clarify_at": round(self.clarify_at, 6),
-                           "trained_on": self.trained_on}, indent=1, sort_keys=True) + "\n"
+                           "trained_on": self.trained_on}, sort_keys=True, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Model":
         d = json.loads(text)
-        if d.get("format") != 1 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
+        if d.get("format") != 2 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
             raise ValueError("the decision model was trained on other features: retrain it (scripts/train_decision.py)")
-        return cls(Logistic.from_dict(d["ranker"]), Logistic.from_dict(d["decision"]), float(d["answer_at"]),
+        return cls(Trees.from_dict(d["ranker"]), Trees.from_dict(d["decision"]), float(d["answer_at"]),
                    float(d["clarify_at"]), FEATURES, d.get("trained_on", ""))
 
 
