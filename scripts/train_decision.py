@@ -16,8 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-# scikit-learn's trees train on every core (the bot itself keeps NumPy to one thread: bot/__init__.py); the trees
-# come out the same either way
+# scikit-learn's trees train on every core (OpenMP); BLAS stays on one thread, as in the bot (bot/__init__.py),
+# or the features' last digits, and so the training data's digest, would depend on the thread count
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
 
 import numpy as np  # noqa: E402

@@ -245,8 +245,9 @@ class Harness:
 
     def message(self, content: str, *, channel_id: int = CHANNEL_ID, guild: bool = True, author_id: int = USER_ID,
                 author_bot: bool = False, mentions: list[int] = (), reply_to_bot: bool = False,
-                role_mentions: list[int] = (), type_: int = 0) -> dict[str, Any]:
-        """A MESSAGE_CREATE. ``type_``: 0 a message, 19 a reply, 6 a pin notice, 7 a join notice, ..."""
+                role_mentions: list[int] = (), type_: int = 0, replied_entry: str | None = None) -> dict[str, Any]:
+        """A MESSAGE_CREATE. ``type_``: 0 a message, 19 a reply, 6 a pin notice, 7 a join notice, ...
+        ``replied_entry``: the bot answer replied to carries that entry's passage button, as the bot's answers do."""
         data = message_payload(channel_id, content, author_id=author_id, bot=author_bot)
         data["type"] = 19 if reply_to_bot and type_ == 0 else type_
         data["mention_roles"] = [str(r) for r in role_mentions]
@@ -258,7 +259,10 @@ class Harness:
             data["member"] = {"roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
                               "flags": 0}
         if reply_to_bot:
-            ref = message_payload(channel_id, "an earlier answer")
+            buttons = [{"type": 1, "components": [{"type": 2, "style": 2, "label": "Passage",
+                                                   "custom_id": f"bb:passage:qa:{replied_entry}"}]}] \
+                if replied_entry else None
+            ref = message_payload(channel_id, "an earlier answer", components=buttons)
             data["message_reference"] = {"message_id": ref["id"], "channel_id": str(channel_id), "type": 0}
             data["referenced_message"] = ref
             if guild:

@@ -208,8 +208,12 @@ async def test_mention_is_answered_as_a_reply_without_the_mention(h):
 
 
 async def test_reply_to_the_bot_and_dm_are_answered(h):
-    (reply,) = await h.send(h.message("and how much gas would it carry per year?", reply_to_bot=True))
+    (reply,) = await h.send(h.message("and how much gas would it carry per year?", reply_to_bot=True,
+                                      replied_entry="pos2-length"))
     assert "50" in reply.json["embeds"][0]["description"]
+    # a reply to a bot message the bot cannot place: "it" is unclear, so "did you mean", never a guess
+    (cold,) = await h.send(h.message("and how much gas would it carry per year?", reply_to_bot=True))
+    assert "50" not in str(cold.json) or "not sure which" in str(cold.json).lower()
     (dm,) = await h.send(h.message("who wrote the brief", guild=False))
     assert "Seho Jang" in dm.json["embeds"][0]["description"]
 
@@ -358,7 +362,7 @@ class RecordingEngine:
         return self._engine.complete(prefix, limit)
 
 
-LONG = "how long is the power of siberia 2 pipeline " + "and what does the brief say about it " * 50
+LONG = "how long is the power of siberia 2 pipeline? " + "I need it for my notes. " * 80
 
 
 async def test_a_burst_of_long_mentions_does_not_hold_up_an_ask(engine):

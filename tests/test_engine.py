@@ -290,3 +290,24 @@ def test_a_question_about_a_reaction_needs_an_entry_that_reports_one(engine):
     assert engine.ask("how did china and russia react to us nuclear sharing").match.id == "nea-nuclear-sharing"
     # "responsible" is not a reaction
     assert engine.analyse("who do they hold responsible for the tensions").wants_reaction is False
+
+
+def test_english_words_are_not_corrected_into_the_briefs_words(engine):
+    """Typo correction fixes typos ("pipelien", "summmit"), not English words the brief does not use: "weather" is
+    not "water", and a question about the weather is not about the East Sea."""
+    a = engine.read_question("what is the weather in Seoul")
+    assert "weather" in a.unknown and "weather" not in a.corrected
+    assert engine.ask("what is the weather in Seoul").status is Status.ABSTAINED
+    typo = engine.read_question("how long is the pipelien")
+    assert typo.corrected.get("pipelien") == "pipeline" and not typo.unknown
+
+
+def test_a_follow_up_with_nothing_to_follow_asks_which_one_is_meant(engine):
+    """"and how long is it?" with no earlier answer is unclear: "did you mean" (the pipeline? the treaty?), never a
+    guess. With an earlier answer it is read within that answer's topic (engine.follow_up)."""
+    a = engine.ask("and how long is it")
+    assert a.status is Status.CLARIFY and {"pos2-length", "treaty-validity"} <= set(a.candidates)
+    first = engine.ask("how much gas could pos2 deliver")
+    assert engine.follow_up("and how long is it", first.match.id).match.id == "pos2-length"
+    assert engine.ask("who wrote it").answered  # a pronoun alone is not a follow-up: "it" is the brief
+    assert not engine.ask("whats the second one about").answered  # the second of what?

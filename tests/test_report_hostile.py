@@ -151,16 +151,39 @@ def test_the_reported_harmful_advice_is_gone(engine):
                for g in (summit, tokyo, bot))
 
 
+UNLEARNED = "What year was this INSS brief published?"  # an in-scope question the advice proposes as a phrasing
+UNLEARNED_ENTRY = "about-series"
+
+
+@pytest.fixture(scope="module")
+def engine_without(knowledge, encoder):
+    """A bot that answers only what it was taught word for word (a decision whose bars nothing else reaches), on
+    the shipped knowledge without UNLEARNED as a phrasing: it misses UNLEARNED, and adding it as a phrasing of
+    its entry is advice a fresh engine with the same decision confirms."""
+    from dataclasses import replace
+
+    from bot.core.decide import load_model
+    from bot.core.engine import Engine
+
+    entries = tuple(replace(e, questions=tuple(q for q in e.questions if q.lower() != UNLEARNED.lower()))
+                    for e in knowledge.entries)
+    strict = replace(load_model(), answer_at=1.01, clarify_at=1.01)
+    engine = Engine(replace(knowledge, entries=entries), encoder=encoder, model=strict)
+    assert not engine.ask(UNLEARNED).answered
+    return engine
+
+
 def labeled_misses(engine, path: Path):
     return [it for it in load_items(path) if not engine.ask(it.q).answered]
 
 
-def test_advice_on_labeled_questions_never_adds_a_phrasing_out_of_scope_and_only_to_a_right_entry(engine):
+def test_advice_on_labeled_questions_never_adds_a_phrasing_out_of_scope_and_only_to_a_right_entry(engine_without):
     """Labeled questions the bot misses: out of scope, the advice never adds a phrasing; in scope, a phrasing it
     adds goes to an entry whose answer the labels accept."""
+    engine = engine_without
     items = labeled_misses(engine, DATA / "questions.yaml")
     # an in-scope question from another set on which the advice does propose a phrasing
-    items += [it for it in load_items(DATA / "dev_korea.yaml") if it.q == "What year was this INSS brief published?"]
+    items += [it for it in load_items(DATA / "dev_korea.yaml") if it.q == UNLEARNED]
     groups = advice_for(engine, [it.q for it in items])
     phrasings = 0
     for it, g in zip(items, groups):
@@ -174,11 +197,11 @@ def test_advice_on_labeled_questions_never_adds_a_phrasing_out_of_scope_and_only
     assert sum(not it.in_scope for it in items) >= 30  # the out-of-scope side was really exercised
 
 
-def test_a_phrasing_is_only_advised_after_the_engine_confirms_it(engine, monkeypatch):
+def test_a_phrasing_is_only_advised_after_the_engine_confirms_it(engine_without, monkeypatch):
     """If the engine with the phrasing added would not answer the question with that entry, no phrasing."""
-    question = "What year was this INSS brief published?"
+    engine, question = engine_without, UNLEARNED
     (g,) = advice_for(engine, [question])
-    assert g.action == "phrasing" and g.target == "about-series"
+    assert g.action == "phrasing" and g.target == UNLEARNED_ENTRY
     real_engine = report_mod.Engine
 
     class Refusing(real_engine):

@@ -19,6 +19,8 @@ import numpy as np
 
 from .features import Candidate, Reading
 from .model import Model
+from dataclasses import replace
+
 from .text import is_chit_chat
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,19 @@ class Verdict:
 
     def ranked(self) -> list[tuple[Candidate, float]]:
         return [(self.reading.candidates[i], self.probabilities[i]) for i in self.order]
+
+
+def hold_back(v: Verdict, reason: str) -> Verdict:
+    """A verdict that must not answer (a named rule outside the model): "did you mean" with its plausible
+    candidates when there are two or more, otherwise an abstention."""
+    if v.outcome != "answered" or not v.order:
+        return v
+    best = v.probabilities[v.order[0]]
+    plausible = tuple(i for i in v.order if v.probabilities[i] >= PLAUSIBLE * best
+                      and v.probabilities[i] >= SUGGEST_FLOOR)
+    if len(plausible) >= 2:
+        return replace(v, outcome="clarify", reason=reason, offer=plausible)
+    return replace(v, outcome="abstained", reason=reason, offer=())
 
 
 def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None) -> Verdict:

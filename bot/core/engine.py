@@ -19,7 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from .models import FACT_PREFIX, Answer, Fact, Knowledge, Match, QAEntry, Status
-from .decide import SUGGEST_FLOOR, Verdict, judge_reading, load_model
+from .decide import SUGGEST_FLOOR, Verdict, hold_back, judge_reading, load_model
 from .features import read
 from .model import Model
 from .semantic import Encoder, SemanticIndex
@@ -29,6 +29,7 @@ from .text import (
     head_words,
     intents,
     is_content,
+    leans_on_earlier,
     question_readings,
     stem,
     unframed_words,
@@ -41,6 +42,7 @@ MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself
 MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
 MAX_READINGS = 4  # other readings of a message of several sentences tried (its question sentences)
 MAX_CORRECTIONS = 12  # unknown words sent to typo correction per question
+DICTIONARY_MIN = 4  # English words at least this long are never "corrected" into the knowledge base's words
 READ_AS_BELOW = 0.65  # an answer whose best phrasing is less close than this in words was found by meaning
 
 
@@ -170,6 +172,10 @@ class Engine:
         self._vocab_set = frozenset(vocab)
         self._vocab = sorted(vocab)
         self._known_stems = frozenset(stem(w) for w in vocab) | frozenset(df)
+        # English words the knowledge base does not use are not typos of words it does ("weather" is not "water"):
+        # the whole words of the encoder's BERT vocabulary, when there is one, are never corrected
+        pieces = getattr(getattr(encoder, "tokenizer", None), "vocab", None) or {}
+        self._dictionary = frozenset(w for w in pieces if len(w) >= DICTIONARY_MIN and w.isalpha() and w.islower())
         # Autocomplete and suggestions work on each entry's canonical question.
         self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
         self._semantic: SemanticIndex | None = None
@@ -374,7 +380,7 @@ class Engine:
             if w in self._vocab_set or s in self._known_stems or w.isdigit():
                 tokens.append(s)
                 continue
-            fixed = self._correct(w) if corrections < MAX_CORRECTIONS else None
+            fixed = self._correct(w) if corrections < MAX_CORRECTIONS and w not in self._dictionary else None
             corrections += 1
             if fixed is None:
                 unknown.append(w)
@@ -557,6 +563,8 @@ class Engine:
         text = question[:MAX_QUESTION_CHARS]
         semantic = self.encoder is not None and self._semantic is not None
         best = judge_reading(self.model, read(self, text, exclude, scope, semantic), self._phrasing_of(text, exclude))
+        if scope is None and leans_on_earlier(text):  # "and how long is it?" with no earlier answer to lean on
+            return hold_back(best, "a follow-up with nothing earlier to follow: which one is meant?")
         if best.outcome == "answered":
             return best
         for asked in question_readings(text)[:MAX_READINGS]:

@@ -200,7 +200,8 @@ def answer_follow_up(engine: _Engine, question: str, previous_id: str | None, *,
     """Answer a message that may lean on the previous answer (``previous_id``: its entry or fact, or None).
 
     1. A short follow-up with a pronoun or an ordinal is first asked with it resolved against the previous
-       answer's subject; answered, that is the answer (under the question as typed).
+       answer's subject (as it stands, then within the previous answer's topic); answered, that is the answer
+       (under the question as typed).
     2. Otherwise the question as typed; if that does not answer and it reads as a follow-up (or ``reply``: it
        replies to that answer, as on Discord), the engine's own ``follow_up`` (the question within the previous
        answer's topic).
@@ -211,6 +212,12 @@ def answer_follow_up(engine: _Engine, question: str, previous_id: str | None, *,
         resolved = resolve(question, subject) if subject is not None else None
     if resolved is not None:
         first = engine.ask(resolved)
+        if first.status is not Status.ANSWERED:  # then within the previous answer's topic, that answer left out
+            first = engine.follow_up(resolved, previous_id)
+        if first.status is not Status.ANSWERED and subject.items:  # then with a formal title cut to its head
+            short = resolve(question, replace(subject, items=tuple(_head_of(i) for i in subject.items)))
+            if short is not None and short != resolved:
+                first = engine.ask(short)
         if first.status is Status.ANSWERED:
             return replace(first, question=question)
     answer = engine.ask(question)
@@ -223,6 +230,12 @@ def answer_follow_up(engine: _Engine, question: str, previous_id: str | None, *,
     if resolved is not None:
         answer = replace(first, question=question)
     return _answerable_suggestions(engine, answer)
+
+
+def _head_of(title: str) -> str:
+    """A formal title without its "on ..." part: "the China-Russia Joint Declaration on the Formation of a
+    Multipolar World ..." -> "the China-Russia Joint Declaration"."""
+    return re.split(r"\s+on\s+", title, maxsplit=1)[0]
 
 
 def _answerable_suggestions(engine: _Engine, answer: Answer) -> Answer:

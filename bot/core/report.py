@@ -280,7 +280,7 @@ def _verify(engine: Engine, proposals: dict[int, tuple[str, str]]) -> dict[int, 
             added[cid].append(q)
         entries = tuple(replace(e, questions=e.questions + tuple(added[e.id])) if e.id in added else e
                         for e in k.entries)
-        trial = Engine(replace(k, entries=entries), encoder=encoder)
+        trial = Engine(replace(k, entries=entries), encoder=encoder, model=getattr(engine, "model", None))
         blame: dict[int, str] = {}
         for n, (cid, q) in remaining.items():
             a = trial.ask(q)

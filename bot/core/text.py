@@ -206,6 +206,20 @@ def looks_like_follow_up(text: str) -> bool:
     return bool(_FOLLOW_START.match(text)) or (0 < len(toks) <= 7 and pointing)
 
 
+# "the second one", "the latter": an ordinal standing for something named before
+_ORDINAL_ONE = re.compile(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last|other)\s+one\b"
+                          r"|\bthe\s+(?:former|latter)\b", re.IGNORECASE)
+
+
+def leans_on_earlier(text: str) -> bool:
+    """A follow-up that cannot stand alone: it starts like one ("and", "what about") and points back ("it", "he",
+    "that") rather than naming its subject ("and how long is it?"), or it names its subject by an ordinal alone
+    ("whats the second one about", in a short message). Asked with no earlier answer, it is unclear."""
+    text = clean_question(text)
+    return ((bool(_FOLLOW_START.match(text)) and _points_back(text))
+            or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6))
+
+
 def _points_back(sentence: str) -> bool:
     """Whether a sentence leans on another for its subject: "When was it founded?" ("it"), "Who said that?".
     A demonstrative before a noun ("this Xi-Putin summit") names its subject and does not point back."""
@@ -287,6 +301,11 @@ def normalise_for_quote(text: str) -> str:
 _ENUMERATORS = re.compile("[\u2460-\u24ff\u2776-\u2793]")  # ① ② ...: list markers, not numbers
 
 
+# "whats", "whos": the apostrophe put back, so that the same question reads the same by meaning with or without it
+# (words() reads both as "what"; "didnt" and the like become "did not" there, in SHORTHAND)
+_CONTRACTED_S = re.compile(r"\b(what|who|where|when|how|that|there|he|she)s\b", re.IGNORECASE)
+
+
 def clean_question(text: str) -> str:
     """Strip what Discord adds to a message (mentions, markdown, links) and control characters. At most
     MAX_CHARS characters are read, and at most MAX_CHARS come out (NFKC can expand a text)."""
@@ -296,6 +315,7 @@ def clean_question(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _CODE_FENCE.sub(" ", text)
     text = _MARKDOWN.sub(" ", text)
+    text = _CONTRACTED_S.sub(r"\1's", text)
     return " ".join(text.split())
 
 
