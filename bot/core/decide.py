@@ -71,14 +71,18 @@ class Verdict:
         return [(self.reading.candidates[i], self.probabilities[i]) for i in self.order]
 
 
+def _within(order, probs, share: float) -> list[int]:
+    """The candidates (best first) at least ``share`` as likely as the best one, and worth suggesting at all."""
+    best = probs[order[0]]
+    return [i for i in order if probs[i] >= share * best and probs[i] >= SUGGEST_FLOOR]
+
+
 def hold_back(v: Verdict, reason: str) -> Verdict:
     """A verdict that must not answer (a named rule outside the model): "did you mean" with its plausible
     candidates when there are two or more, otherwise an abstention."""
     if v.outcome != "answered" or not v.order:
         return v
-    best = v.probabilities[v.order[0]]
-    plausible = tuple(i for i in v.order if v.probabilities[i] >= PLAUSIBLE * best
-                      and v.probabilities[i] >= SUGGEST_FLOOR)
+    plausible = tuple(_within(v.order, v.probabilities, PLAUSIBLE))
     if len(plausible) >= 2:
         return replace(v, outcome="clarify", reason=reason, offer=plausible)
     return replace(v, outcome="abstained", reason=reason, offer=())
@@ -95,8 +99,8 @@ def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None
     order = tuple(int(i) for i in np.argsort(-probs, kind="stable"))
     conf = model.confidence(probs, feats, [c.paragraphs for c in cands])
     best = float(probs[order[0]])
-    plausible = [i for i in order if probs[i] >= PLAUSIBLE * best and probs[i] >= SUGGEST_FLOOR]
-    browsed = [i for i in order if probs[i] >= BROWSE_SHARE * best and probs[i] >= SUGGEST_FLOOR]
+    plausible = _within(order, probs, PLAUSIBLE)
+    browsed = _within(order, probs, BROWSE_SHARE)
     exact = next((n for n, c in enumerate(cands) if c.unit == phrasing_of), None)
     chat = is_chit_chat(reading.text)  # "good bot", "hello", "are you an AI": never "did you mean"
     if exact is not None:
