@@ -248,6 +248,29 @@ def test_a_message_with_a_preamble_is_read_by_its_question(engine):
     assert engine.ask("The GTI came up in my reading. When was it founded?").status is not Status.ANSWERED
 
 
+def test_lowercase_typing_is_read_by_its_question_sentence():
+    from bot.core.text import question_readings, sentences
+
+    # Discord typing: no capital after the full stop, no question mark
+    assert question_readings("that name is fake, some propagandist wrote it. who's the author really") == \
+        ["who's the author really"]
+    assert sentences("the u.s. side was there. who met putin") == ["the u.s. side was there.", "who met putin"]
+    # abbreviations end no sentence
+    assert sentences("vol. 152 no. 14 e.g. is the one") == ["vol. 152 no. 14 e.g. is the one"]
+    # a question sentence that points back is still never read alone
+    assert question_readings("e.g. the pipeline. how long is it") == []
+
+
+def test_they_with_nothing_before_is_the_two_sides():
+    from bot.core.text import leans_on_earlier
+
+    assert not leans_on_earlier("and what did they sign")  # China and Russia
+    assert not leans_on_earlier("so they demanded tougher sanctions on north korea?")  # "so" opens many questions
+    assert leans_on_earlier("and how long is it?")
+    assert leans_on_earlier("what about him?")
+    assert leans_on_earlier("whats the second one about")
+
+
 def test_a_question_followed_by_a_remark_is_read_by_the_question(engine):
     from bot.core.text import question_readings
 

@@ -190,7 +190,10 @@ _DEMONSTRATIVES = frozenset("that this those these".split())  # point back unles
 # A sentence ends at . ! or ? (maybe closing a quote) before a capital, at ? or ! before any word, or at a line
 # break; "U.S." and initials do not end one.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))(?<!\b[A-Z]\.)(?<!U\.S\.)\s+(?=[A-Z\u201c\"'(])"
-                           r"|(?<=[?!])\s+(?=\w)|\n+")
+                           r"|(?<=[?!])\s+(?=\w)|\n+"
+                           # lowercase typing: "that's fake. who wrote it", but not after "u.s.", "vol.", "e.g."
+                           r"|(?<=[a-z0-9)]\.)(?<!\b[A-Za-z]\.)(?<!\b[Vv]ol\.)(?<!\b[Nn]o\.)(?<!\b[Vv]s\.)"
+                           r"(?<!\b[Ee]tc\.)(?<!\b[Mm]r\.)(?<!\b[Dd]r\.)(?<!\b[Ss]t\.)(?<!\b[Cc]f\.)\s+(?=[a-z])")
 
 
 def sentences(text: str) -> list[str]:
@@ -211,16 +214,23 @@ _ORDINAL_ONE = re.compile(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th
                           r"|\bthe\s+(?:former|latter)\b", re.IGNORECASE)
 
 
+# Starts that continue a conversation, for a message that cannot stand alone ("so" opens many that can: "so when
+# was the summit")
+_CONTINUES = re.compile(r"^\s*(?:and|also|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
+# "they", "them", "their" with nothing before them are the brief's two sides ("and what did they sign?")
+_THE_TWO_SIDES = frozenset("they them their".split())
+
+
 def leans_on_earlier(text: str) -> bool:
     """A follow-up that cannot stand alone: it starts like one ("and", "what about") and points back ("it", "he",
     "that") rather than naming its subject ("and how long is it?"), or it names its subject by an ordinal alone
     ("whats the second one about", in a short message). Asked with no earlier answer, it is unclear."""
     text = clean_question(text)
-    return ((bool(_FOLLOW_START.match(text)) and _points_back(text))
+    return ((bool(_CONTINUES.match(text)) and _points_back(text, ignore=_THE_TWO_SIDES))
             or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6))
 
 
-def _points_back(sentence: str) -> bool:
+def _points_back(sentence: str, ignore: frozenset[str] = frozenset()) -> bool:
     """Whether a sentence leans on another for its subject: "When was it founded?" ("it"), "Who said that?".
     A demonstrative before a noun ("this Xi-Putin summit") names its subject and does not point back."""
     toks = words(sentence)
@@ -228,7 +238,7 @@ def _points_back(sentence: str) -> bool:
         if t in _DEMONSTRATIVES:
             if i + 1 >= len(toks) or not is_content(toks[i + 1]):
                 return True
-        elif t in _POINTING:
+        elif t in _POINTING and t not in ignore:
             return True
     return False
 
@@ -244,7 +254,8 @@ def question_readings(text: str) -> list[str]:
     parts = sentences(text)
     if len(parts) < 2:
         return []
-    asked = [(i, x) for i, x in enumerate(parts) if x.endswith("?")]
+    # a question sentence: one that ends with "?", or starts like a question ("who wrote it", typed without one)
+    asked = [(i, x) for i, x in enumerate(parts) if x.endswith("?") or asked_as_question(x)]
     readings: list[str] = []
     if asked and len(asked) < len(parts) and not any(i and _points_back(x) for i, x in asked):
         readings.append(" ".join(x for _, x in asked))
