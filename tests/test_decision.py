@@ -74,7 +74,8 @@ def test_confidence_is_the_decision_probability(engine):
     assert off.outcome == "abstained" and off.confidence < engine.model.clarify_at
 
 
-@pytest.mark.parametrize("text", ["good bot", "hello", "thanks!", "gm", "are you an AI?", "lol ok"])
+@pytest.mark.parametrize("text", ["good bot", "hello", "thanks!", "gm", "are you an AI?", "lol ok",
+                                  "thank you so much, this really helped with my slides!"])
 def test_chit_chat_is_never_offered_did_you_mean(engine, text):
     v = engine.judge(text)
     assert v.outcome == "abstained", (v.outcome, v.reason)

@@ -334,3 +334,13 @@ def test_a_follow_up_with_nothing_to_follow_asks_which_one_is_meant(engine):
     assert engine.follow_up("and how long is it", first.match.id).match.id == "pos2-length"
     assert engine.ask("who wrote it").answered  # a pronoun alone is not a follow-up: "it" is the brief
     assert not engine.ask("whats the second one about").answered  # the second of what?
+
+
+def test_thanks_that_asks_nothing_is_chit_chat():
+    from bot.core.text import is_chit_chat
+
+    assert is_chit_chat("ok whatever, thanks i guess")
+    assert is_chit_chat("thanks, that's helpful")
+    assert not is_chit_chat("thanks! who wrote it")  # a question after the thanks
+    assert not is_chit_chat("thanks, and how long is pos2?")
+    assert not is_chit_chat("what did putin thank xi for")

@@ -436,7 +436,15 @@ excellent fantastic brilliant wrong right true false fine hello hi hey yo sup gm
 thx ty cheers bye cool nice""".split())
 
 
+# thanks that asks nothing: "thanks, that's helpful", "thank you so much, this really helped with my slides!"
+_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|ty|cheers|appreciate(?:d)?)\b", re.IGNORECASE)
+
+
 def is_chit_chat(question: str) -> bool:
-    """Praise, blame, greetings, questions about the bot: nothing the knowledge base should learn."""
-    content = [w for w in words(question) if is_content(w)]
-    return not content or all(w in _SOCIAL for w in content) or "?you" in intents(words(question))
+    """Praise, blame, greetings, thanks, questions about the bot: nothing the knowledge base should learn."""
+    toks = words(question)
+    content = [w for w in toks if is_content(w)]
+    asks = intents(toks)
+    return (not content or all(w in _SOCIAL for w in content) or "?you" in asks
+            or (bool(_THANKS.search(question)) and "?" not in question and not asks
+                and not asked_as_question(clean_question(question))))
