@@ -344,3 +344,12 @@ def test_thanks_that_asks_nothing_is_chit_chat():
     assert not is_chit_chat("thanks! who wrote it")  # a question after the thanks
     assert not is_chit_chat("thanks, and how long is pos2?")
     assert not is_chit_chat("what did putin thank xi for")
+
+
+def test_your_brief_is_the_brief_not_the_bot():
+    from bot.core.text import intents, words
+
+    assert "?you" not in intents(words("what does your precious brief say caused it"))
+    assert "?you" not in intents(words("is your source reliable"))
+    assert "?you" in intents(words("whats your opinion on pos2"))
+    assert "?you" in intents(words("who made you"))

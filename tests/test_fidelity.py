@@ -259,6 +259,13 @@ def test_phrasing_problems_is_the_curators_question(knowledge):
     assert problems and "a year" in problems[0]
 
 
+def test_a_phrasing_aimed_at_the_bot_is_a_problem(knowledge):
+    # a phrasing that asks the bot itself would open the engine's guard for every question aimed at the bot
+    e = knowledge.entry("about-author")
+    assert any("the bot itself" in p for p in phrasing_problems(e, "who do you think wrote this"))
+    assert phrasing_problems(e, "who wrote your brief") == []  # "your brief" is the brief
+
+
 def test_polarity_note_flags_the_opposite_way_round(knowledge):
     e = knowledge.entry("bargain-no-signature")  # its first yes/no phrasing: "Did China sign ...?"
     assert polarity_note(e, "Did China refuse to sign the pipeline deal?")

@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from .models import Citation, Fact, Knowledge, QAEntry
+from .text import intents, words
 
 # ---------------------------------------------------------------------------------------------------- findings
 
@@ -381,6 +382,9 @@ def phrasing_problems(entry: QAEntry, question: str) -> list[str]:
     Used by ``python -m bot check`` on every phrasing and by the curator's tools before they propose one.
     """
     problems: list[str] = []
+    if "?you" in intents(words(question)):
+        # the engine never answers a question aimed at the bot with an entry unless a phrasing is one
+        problems.append("it asks the bot itself (its opinion or its make-up), which the brief cannot answer")
     stated = stated_kinds(entry.answer)
     for kind in sorted(asked_kinds(question) - stated):
         problems.append(f"asks for {_KIND_WORDS[kind]} and the answer states none")

@@ -117,7 +117,9 @@ def intents(tokens: list[str]) -> set[str]:
 
 
 _ABOUT_YOU = re.compile(
-    r"\b(?:are you|you running|how is it going|your|yourself|(?:do |what |how )?you (?:personally )?(?:think|expect|"
+    # "your brief", "your precious source": the brief the bot answers from, not the bot's own make-up
+    r"\b(?:are you|you running|how is it going|your(?!\s+(?:\w+\s+)?(?:brief|paper|report|source|sources|document|"
+    r"doc|article|text|pdf|analysis|author)\b)|yourself|(?:do |what |how )?you (?:personally )?(?:think|expect|"
     r"believe|agree|like|reckon|feel)|(?:made|built|created|trained|programmed|wrote) you)\b")
 _LATER = frozenset("year years decade month months week weeks summit summits meeting meetings visit visits trip "
                    "trips round time step steps phase stage".split())
