@@ -353,3 +353,18 @@ def test_your_brief_is_the_brief_not_the_bot():
     assert "?you" not in intents(words("is your source reliable"))
     assert "?you" in intents(words("whats your opinion on pos2"))
     assert "?you" in intents(words("who made you"))
+
+
+def test_a_facts_passage_is_suggested_by_its_entries_closest_in_meaning(engine):
+    import numpy as np
+
+    units = engine._units
+    fact = next(i for i, u in enumerate(units) if u.kind == "fact" and
+                sum(1 for w in units if w.kind == "qa" and w.paragraphs & u.paragraphs) >= 3)
+    cite = [j for j, w in enumerate(units) if w.kind == "qa" and w.paragraphs & units[fact].paragraphs]
+    meaning = np.zeros(len(units), dtype=np.float32)
+    meaning[cite[-1]] = 0.9  # the last in file order is the closest to the question
+    meaning[cite[1]] = 0.5
+    out = engine._with_passages([fact], meaning)
+    assert out[0] == fact and out[1:3] == [cite[-1], cite[1]]
+    assert engine._with_passages([fact])[1:] == cite  # without meanings: file order

@@ -608,7 +608,7 @@ class Engine:
         top = ranked[0][1] if ranked else 0.0
         plausible = [c.unit for c, p in ranked if p >= SUGGEST_FLOOR]
         if v.outcome == "clarify":
-            offered = self._with_passages([v.reading.candidates[i].unit for i in v.offer])
+            offered = self._with_passages([v.reading.candidates[i].unit for i in v.offer], v.reading.meaning)
             ids = self._entry_ids(offered, limit=3)
             if len(ids) < 2:  # one passage answers several questions ("gas": its source, capacity, route)
                 ids = self._entry_ids(offered, limit=3, by_passage=False)
@@ -616,20 +616,24 @@ class Engine:
                 titles = tuple(self.knowledge.entry(i).title for i in ids)
                 return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(top, 4)),
                               conf, (), tuple(ids))
-        ids = self._entry_ids(self._with_passages(plausible), limit=3)
+        ids = self._entry_ids(self._with_passages(plausible, v.reading.meaning), limit=3)
         if not ids:
             ids = self.starter_ids()[:3]
         return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
                       Match(None, None, round(top, 4)), conf, (), tuple(ids))
 
-    def _with_passages(self, units: list[int]) -> list[int]:
-        """Units, with each fact followed by the Q&A entries that cite its paragraph (a fact is no suggestion)."""
+    def _with_passages(self, units: list[int], meaning: np.ndarray | None = None) -> list[int]:
+        """Units, with each fact followed by the Q&A entries that cite its paragraph (a fact is no suggestion),
+        closest in meaning to the question first when ``meaning`` (per unit) is known."""
         out: list[int] = []
         for i in units:
             out.append(i)
             u = self._units[i]
             if u.kind == "fact":
-                out += [j for j, w in enumerate(self._units) if w.kind == "qa" and w.paragraphs & u.paragraphs]
+                cite = [j for j, w in enumerate(self._units) if w.kind == "qa" and w.paragraphs & u.paragraphs]
+                if meaning is not None:
+                    cite.sort(key=lambda j: -float(meaning[j]))
+                out += cite
         return out
 
     def explain(self, question: str) -> str:
