@@ -211,14 +211,17 @@ def answer_follow_up(engine: _Engine, question: str, previous_id: str | None, *,
         subject = subject_of(engine.knowledge, previous_id)
         resolved = resolve(question, subject) if subject is not None else None
     if resolved is not None:
+        def moves_on(a: Answer) -> bool:  # answered, and not with the answer it follows up on
+            return a.status is Status.ANSWERED and a.match.id != previous_id
+
         first = engine.ask(resolved)
-        if first.status is not Status.ANSWERED:  # then within the previous answer's topic, that answer left out
+        if not moves_on(first):  # then within the previous answer's topic, that answer left out
             first = engine.follow_up(resolved, previous_id)
-        if first.status is not Status.ANSWERED and subject.items:  # then with a formal title cut to its head
+        if not moves_on(first) and subject.items:  # then with a formal title cut to its head
             short = resolve(question, replace(subject, items=tuple(_head_of(i) for i in subject.items)))
             if short is not None and short != resolved:
                 first = engine.ask(short)
-        if first.status is Status.ANSWERED:
+        if moves_on(first):
             return replace(first, question=question)
     answer = engine.ask(question)
     if answer.status is Status.ANSWERED or not previous_id:
