@@ -147,6 +147,24 @@ def test_eval_prints_metrics_and_misses(tmp_path):
     assert json.loads(out)["in_scope_correct"] == 0.5
 
 
+def test_eval_keeps_the_untouched_sets_misses_unread_unless_asked(tmp_path, monkeypatch):
+    import bot.cli
+
+    untouched = tmp_path / "untouched"
+    untouched.mkdir()
+    (untouched / "u.yaml").write_text(
+        "questions:\n"
+        "  - {q: how long is pos2, in_scope: true, paragraphs: [pos2.3], must_contain: ['9,999']}\n")
+    monkeypatch.setattr(bot.cli, "UNTOUCHED", untouched)
+    code, out, _ = run("eval", "--untouched")
+    assert code == 0 and "in scope answered right: 0.0%" in out
+    assert "lacks '9,999'" not in out and "not listed" in out
+    code, out, _ = run("eval", "--untouched", "--json")
+    assert json.loads(out)["misses"] == []
+    code, out, _ = run("eval", "--untouched", "--misses")
+    assert "lacks '9,999'" in out
+
+
 def test_eval_bad_file_is_a_clear_error(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text("just: text\n")
