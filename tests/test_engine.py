@@ -368,3 +368,13 @@ def test_a_facts_passage_is_suggested_by_its_entries_closest_in_meaning(engine):
     out = engine._with_passages([fact], meaning)
     assert out[0] == fact and out[1:3] == [cite[-1], cite[1]]
     assert engine._with_passages([fact])[1:] == cite  # without meanings: file order
+
+
+def test_with_no_candidate_left_the_suggestions_are_the_closest_in_meaning(engine):
+    q = "what nickname did they give each other, the fort wall thing"  # "which nickname": no unit says one
+    v = engine.judge(q)
+    assert not v.reading.candidates  # the hard constraints left nothing to answer with
+    a = engine.answer_from(q, v)
+    assert a.status is Status.ABSTAINED
+    assert "agree-strategic-bulwarks" in a.candidates  # "strategic bulwarks" is what they called each other
+    assert list(a.candidates) != engine.starter_ids()[:3]

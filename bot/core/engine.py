@@ -28,6 +28,7 @@ from .text import (
     clean_question,
     head_words,
     intents,
+    is_chit_chat,
     is_content,
     leans_on_earlier,
     question_readings,
@@ -37,6 +38,8 @@ from .text import (
 )
 
 log = logging.getLogger(__name__)
+
+SUGGEST_BY_MEANING = 12  # units closest in meaning looked at for suggestions when no candidate passed the constraints
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut before matching; Discord itself caps messages at 2,000 / 4,000
 MAX_WORDS = 60  # content words considered: a question is not an essay, and this bounds the time per question
@@ -616,7 +619,15 @@ class Engine:
                 titles = tuple(self.knowledge.entry(i).title for i in ids)
                 return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(top, 4)),
                               conf, (), tuple(ids))
-        ids = self._entry_ids(self._with_passages(plausible, v.reading.meaning), limit=3)
+        meaning = v.reading.meaning
+        ids = self._entry_ids(self._with_passages(plausible, meaning), limit=3)
+        if not ids and meaning is not None and not is_chit_chat(question):
+            # nothing passed the hard constraints ("what nickname ...", "how many papers ..."): the entries
+            # closest in meaning are still the best suggestions, if not answers
+            scope = v.reading.analysis.scope
+            near = [int(i) for i in np.argsort(-meaning)[:SUGGEST_BY_MEANING]]
+            ids = self._entry_ids(self._with_passages([i for i in near if scope is None or i in scope], meaning),
+                                  limit=3)
         if not ids:
             ids = self.starter_ids()[:3]
         return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
