@@ -378,3 +378,10 @@ def test_with_no_candidate_left_the_suggestions_are_the_closest_in_meaning(engin
     assert a.status is Status.ABSTAINED
     assert "agree-strategic-bulwarks" in a.candidates  # "strategic bulwarks" is what they called each other
     assert list(a.candidates) != engine.starter_ids()[:3]
+
+
+def test_how_loaded_questions_talk_is_not_what_they_ask(engine):
+    # "admit it", "right?", "prove me wrong": words the brief never uses, which only say how the question is asked
+    a = engine.read_question("admit it, obviously the pipeline was signed. right? prove me wrong")
+    assert {"admit", "obvious", "right", "prove", "wrong"}.isdisjoint(a.tokens)
+    assert "pipelin" in a.tokens or "pipeline" in a.tokens

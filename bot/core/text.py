@@ -59,7 +59,10 @@ yo nah ngl tbh fr bro bruh tf wtf omg imo imho idk btw smth sth lowkey highkey k
 kindly por favor bitte danke gracias merci
 seriously probably honestly purely simply merely precisely mostly truly genuinely definitely certainly surely
 clearly perhaps maybe anyway anyways bout abt dis ths da
-""".split())
+obviously obvious admit admits prove bet care confirm correct true false cope wrong right sure typical whoop huh
+eh legit guess rly srsly lemme smh ffs pfft meh duh yikes lmfao rofl lmk
+""".split())  # the last two lines: how loaded and checking questions talk ("admit it", "right?", "prove me wrong"),
+# words the brief never uses
 
 # Words that mark what kind of answer is wanted. They are not content, but "why did China not sign" and "did
 # China sign" want different answers, so they become light pseudo-words ("?why") for phrasing similarity.
