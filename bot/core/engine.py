@@ -55,7 +55,6 @@ class Thresholds:
 
     typo_cutoff: float = 80.0  # rapidfuzz ratio a word needs to be corrected to a known word
     intent_weight: float = 1.0  # weight of a "why/when/who/how many" pseudo-word in phrasing similarity
-    heads_required: bool = True  # "what/which X" questions need X in the unit or its passage (a hard constraint)
     framing_idf: float = 1.6  # words with a lower IDF (in a fifth of all units) frame a question: never "missing"
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
@@ -416,11 +415,6 @@ class Engine:
         "power of siberia 1 capacity" into an abstention instead of a near-miss answer."""
         if not a.numbers <= u.tokens:
             return False
-        # "which cities ...", "what year ...": the thing asked for must be in the unit or its passage
-        if self.t.heads_required and any(h not in u.tokens and h not in u.context
-                                         and self._idf.get(h, self._idf_unknown) >= self.t.framing_idf
-                                         for h in a.heads):
-            return False
         if a.wants_quantity and not u.has_quantity:
             return False
         # a question about money ("how much would it cost") needs a unit that talks about money
@@ -444,6 +438,12 @@ class Engine:
                 continue
             return False
         return True
+
+    def heads_missing(self, a: Analysis, u: _Unit) -> int:
+        """How many of the things a "which X / what X" question asks for ("which cities", "what nickname") are
+        neither in the unit nor in its passage: evidence, for the learned decision, that it asks something else."""
+        return sum(1 for h in a.heads if h not in u.tokens and h not in u.context
+                   and self._idf.get(h, self._idf_unknown) >= self.t.framing_idf)
 
     def _correct(self, w: str) -> str | None:
         if len(w) < 4 or not w.isalpha():
@@ -858,7 +858,8 @@ _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced prici
 _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
                       "replied welcomed condemned protested".split())
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
-                             r"comment(?:ed|s)?)\b")
+                             r"comment(?:ed|s)?|(?:say|said|says|hit|fire|fired|push|pushed|shoot|shot) back|"
+                             r"clap(?:ped)? back)\b")
 
 
 # Amounts, not ordinals or "one-on-one": what a "how many / how much" answer must state.

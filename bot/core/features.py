@@ -25,7 +25,7 @@ FEATURES = (
     "uncovered", "foreign", "absent_share", "own_near_miss", "own_near_miss_lead", "is_fact",
     "meaning", "meaning_lead", "meaning_top", "lex_top", "lex_lead", "lexical_missing",
     "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
-    "question_words", "telling_words", "unknown_words", "framing_only", "asked", "meaning_known",
+    "heads_missing", "question_words", "telling_words", "unknown_words", "framing_only", "asked", "meaning_known",
 )
 
 
@@ -108,6 +108,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             max(0.0, near_top - sem[n]) if meaning is not None else 0.0, near_words,
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
+            float(min(engine.heads_missing(a, u), 2)),
         ) + question_facts
         out.append(Candidate(i, u.kind, u.id, tuple(float(x) for x in feats), s, u.paragraphs))
     return out

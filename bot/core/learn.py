@@ -85,7 +85,7 @@ DECISION_TREES = {"max_iter": 300, "learning_rate": 0.05, "max_depth": 4, "l2_re
 AGAINST = frozenset({
     "intent_miss", "uncovered", "foreign", "absent_share", "own_near_miss", "own_near_miss_lead",
     "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
-    "unknown_words", "own_near_miss_hi", "own_near_meaning_ahead",  # model.DERIVED
+    "unknown_words", "heads_missing", "own_near_miss_hi", "own_near_meaning_ahead",  # model.DERIVED
     "rival", "other_rivals",  # model.DECISION_FEATURES
 })
 
