@@ -171,6 +171,10 @@ class Engine:
         # with all of them at once
         self._texts = _Texts([u.phrasings for u in self._units] + [u.near_misses for u in self._units],
                              self._own_weight)
+        # each phrasing's words (not its intent pseudo-words) sorted, one space apart: what fuzzy matching reads
+        self._sorted_words = {p: " ".join(sorted(t for t in p if t[0] != "?"))
+                              for u in self._units for p in u.phrasings}
+        self._sorted_words[frozenset()] = ""
         # Surface vocabulary for typo correction: every word the knowledge base or the brief uses.
         vocab: set[str] = set()
         for text in self._all_texts(knowledge):
@@ -515,7 +519,7 @@ class Engine:
             coverage = (covered + context_weight * context) / total
             in_answer = qwords & u.answer_tokens
             answer_cov = (fsum([weights[t] for t in in_answer]) if in_answer else 0.0) / total
-            fz = fuzz.token_sort_ratio(qtext, self._texts.sorted_words[best_p], processor=None) / 100.0
+            fz = fuzz.token_sort_ratio(qtext, self._sorted_words[best_p], processor=None) / 100.0
             intent_ok = 1.0 if wanted and wanted & best_p else 0.0
             intent_miss = 1.0 if wanted and wanted.isdisjoint(phrased) else 0.0  # no phrasing asks it that way
             telling = [t for t in telling_words if t not in utoks]
@@ -855,10 +859,10 @@ class _Texts:
         for r, p in enumerate(self.sets):
             for t in p:
                 rows.setdefault(t, []).append(r)
-        self._rows = {t: np.array(r, dtype=np.int64) for t, r in rows.items()}
-        # each text's words (not its intent pseudo-words) sorted, one space apart: what fuzzy matching reads
-        self.sorted_words = {p: " ".join(sorted(t for t in p if t[0] != "?")) for p in self.sets}
-        self.sorted_words[frozenset()] = ""
+        # the inverted index in two arrays: word k's rows are _flat[_offset[k]:_offset[k + 1]]
+        self._word = {t: k for k, t in enumerate(rows)}
+        self._offset = np.concatenate([[0], np.cumsum([len(r) for r in rows.values()])]).astype(np.int64)
+        self._flat = np.fromiter((r for rs in rows.values() for r in rs), dtype=np.int32, count=int(self._offset[-1]))
 
     def closest(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
                 dropped: dict[int, Iterable[int]], groups: list[int]) -> list[tuple[float, frozenset[str]]]:
@@ -868,9 +872,9 @@ class _Texts:
         first with the highest wins, as in ``Engine._closest`` over all of them."""
         if not groups:
             return []
-        found = [r for r in map(self._rows.get, qset) if r is not None]
-        inter = np.bincount(np.concatenate(found), np.repeat([weights[t] for t in qset if t in self._rows],
-                                                              [len(r) for r in found]),
+        words = [(t, self._word[t]) for t in qset if t in self._word]
+        found = [self._flat[self._offset[k]:self._offset[k + 1]] for _, k in words]
+        inter = np.bincount(np.concatenate(found), np.repeat([weights[t] for t, _ in words], [len(r) for r in found]),
                             minlength=len(self.sets)) if found else np.zeros(len(self.sets))
         dice = 2.0 * inter / (ptotal + self._own)
         for g, js in dropped.items():
