@@ -838,6 +838,8 @@ class Engine:
 
 
 CLOSE_TIE = 1e-9  # candidates for a unit's closest text: within this of the vectorised best, then summed exactly
+TABLE_ROWS = 20_000  # above this many texts, each candidate unit's texts are scanned instead (at 100k phrasings the
+# arrays over every text cost more than the scan of the few hundred texts of the candidates)
 
 
 class _Texts:
@@ -872,6 +874,10 @@ class _Texts:
         first with the highest wins, as in ``Engine._closest`` over all of them."""
         if not groups:
             return []
+        if len(self.sets) > TABLE_ROWS:
+            start = self.start.tolist()
+            return [self._best([start[g] + j for j in range(start[g + 1] - start[g]) if j not in dropped.get(g, ())],
+                               qset, weights, ptotal) for g in groups]
         words = [(t, self._word[t]) for t in qset if t in self._word]
         found = [self._flat[self._offset[k]:self._offset[k + 1]] for _, k in words]
         inter = np.bincount(np.concatenate(found), np.repeat([weights[t] for t, _ in words], [len(r) for r in found]),
@@ -891,20 +897,22 @@ class _Texts:
         lo = np.searchsorted(hits, self.start[wanted]).tolist()
         hi = np.searchsorted(hits, self.start[wanted + 1]).tolist()
         hits = hits.tolist()
+        return [self._best(hits[lo[n]:hi[n]], qset, weights, ptotal) for n in range(len(groups))]
+
+    def _best(self, rows: list[int], qset: frozenset[str], weights: dict[str, float],
+              ptotal: float) -> tuple[float, frozenset[str]]:
+        """The first of ``rows`` with the highest exact closeness, as ``Engine._closest`` computes it."""
         sets, own, fsum = self.sets, self._own_list, math.fsum
-        out: list[tuple[float, frozenset[str]]] = []
-        for n in range(len(groups)):
-            best, best_p = 0.0, frozenset()
-            for r in hits[lo[n]:hi[n]]:
-                common = qset & sets[r]
-                inter_r = fsum([weights[t] for t in common]) if common else 0.0
-                if not inter_r:
-                    continue
-                d = 2 * inter_r / (ptotal + own[r])
-                if d > best:
-                    best, best_p = d, sets[r]
-            out.append((best, best_p))
-        return out
+        best, best_p = 0.0, frozenset()
+        for r in rows:
+            common = qset & sets[r]
+            inter_r = fsum([weights[t] for t in common]) if common else 0.0
+            if not inter_r:
+                continue
+            d = 2 * inter_r / (ptotal + own[r])
+            if d > best:
+                best, best_p = d, sets[r]
+        return best, best_p
 
 
 def _key(text: str) -> str:
