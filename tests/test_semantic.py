@@ -107,6 +107,16 @@ def test_wordpiece_matches_bert_on_any_text_in_common_scripts(wordpiece, hf_toke
     assert wordpiece.ids(text, limit=10_000) == hf_tokenizer.encode(text, add_special_tokens=False).ids
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=60))
+def test_an_ascii_chunk_is_split_as_any_chunk_is(text):
+    # the shortcut for ASCII (two regular expressions) against the general reading, control characters included
+    from bot.core.semantic import _ASCII_CONTROL, _ASCII_WORD, _CHUNK, _chunk_words
+
+    for m in _CHUNK.finditer(text):
+        assert _ASCII_WORD.findall(_ASCII_CONTROL.sub("", m.group()).lower()) == _chunk_words(m.group())
+
+
 def test_basic_words_and_limits(wordpiece):
     assert basic_words("Xi–Putin's PoS2?") == ["xi", "–", "putin", "'", "s", "pos2", "?"]
     assert len(wordpiece.ids("word " * 1000)) == 256  # an essay is read up to a bound

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -167,6 +168,15 @@ class Engine:
                 self._postings.setdefault(tok, []).append(i)
         self._idf = {tok: math.log((n + 1) / (d + 0.5)) for tok, d in df.items()}
         self._idf_unknown = math.log((n + 1) / 0.5)
+        self._phrasing_weight: dict[frozenset[str], float] = {}  # a phrasing's total weight, filled as used
+        # every unit's phrasings (group i), and its near misses (group n + i), in one table: a question is compared
+        # with all of them at once
+        self._texts = _Texts([u.phrasings for u in self._units] + [u.near_misses for u in self._units],
+                             self._own_weight)
+        # each phrasing's words (not its intent pseudo-words) sorted, one space apart: what fuzzy matching reads
+        self._sorted_words = {p: " ".join(sorted(t for t in p if t[0] != "?"))
+                              for u in self._units for p in u.phrasings}
+        self._sorted_words[frozenset()] = ""
         # Surface vocabulary for typo correction: every word the knowledge base or the brief uses.
         vocab: set[str] = set()
         for text in self._all_texts(knowledge):
@@ -185,7 +195,6 @@ class Engine:
         self._near_phrasings: list[frozenset[str]] = []  # every near miss, in _semantic_near's order
         self._near_numbers: list[frozenset[str]] = []  # ... and its numbers
         self._names = self._build_names(knowledge)
-        self._phrasing_weight: dict[frozenset[str], float] = {}  # a phrasing's total weight, filled as used
         # where each text of the knowledge base sits, by its folded form: for Exclusion
         self._phrasing_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, phrasing index, semantic row)
         self._near_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, near-miss index, semantic row)
@@ -428,7 +437,7 @@ class Engine:
         # "who / when / where / how many / how long / how old" questions need a unit that is asked that way,
         # or (for amounts and dates) whose answer states one.
         for intent in a.intents - {"?why"}:
-            if any(intent in p for p in u.phrasings):
+            if intent in u.phrased:  # a phrasing asks it that way
                 continue
             if intent in ("?amount", "?length") and u.has_quantity:
                 continue
@@ -474,7 +483,7 @@ class Engine:
                 acc[i] = acc.get(i, 0.0) + w
         if not acc:
             return []
-        top = heapq.nlargest(self.t.candidates, acc.items(), key=lambda kv: kv[1])
+        top = heapq.nlargest(self.t.candidates, acc.items(), key=itemgetter(1))
         # units close in meaning are scored in full too: a question made of common words ("when was the
         # summit") shares them with many units, and the index alone cannot tell which
         chosen = {i for i, _ in top}
@@ -482,34 +491,41 @@ class Engine:
         qwords = frozenset(tokens)
         qtext = " ".join(sorted(qwords))
         rw = self.t.rank_weights
+        n = len(self._units)
+        dropped: dict[int, Iterable[int]] = {}
+        if exclude is not None:
+            dropped.update(exclude.phrasings)
+            dropped.update((n + i, js) for i, js in exclude.near_misses.items())
+        found = self._texts.closest(qset, weights, ptotal, dropped, [i for i, _ in top] + [n + i for i, _ in top])
+        phr, nears = found[:len(top)], found[len(top):]
+        fsum = math.fsum
+        said_share, context_weight = 1.0 - self.t.answer_weight, self.t.context_weight
+        # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
+        telling_words = [t for t in qwords if self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
         out: list[Scored] = []
-        for i, covered in top:
+        for (i, covered), (close, best_p), (near_miss, _) in zip(top, phr, nears):
             u = self._units[i]
             phrasings = u.phrasings
             utoks = u.tokens
             phrased = u.phrased
-            near_misses = u.near_misses
             if exclude is not None and i in exclude.phrasings:
                 left_out = exclude.phrasings[i]
                 phrasings = [p for j, p in enumerate(u.phrasings) if j not in left_out]
                 phrased = frozenset().union(*phrasings)
                 utoks = phrased | u.answer_tokens
-                covered = math.fsum(weights[t] for t in qwords & utoks)
-            if exclude is not None and i in exclude.near_misses:
-                near_misses = [p for j, p in enumerate(u.near_misses) if j not in exclude.near_misses[i]]
-            said_only = math.fsum(weights[t] for t in (qwords & utoks) - phrased) if phrasings else 0.0
-            covered -= (1.0 - self.t.answer_weight) * said_only
-            coverage = (covered + self.t.context_weight * math.fsum(weights[t] for t in u.context & qwords)) / total
-            answer_cov = math.fsum(weights[t] for t in qwords & u.answer_tokens) / total
-            close, best_j = self._closest(qset, weights, ptotal, phrasings)
-            near_miss = self._closest(qset, weights, ptotal, near_misses)[0] if near_misses else 0.0
-            best_p = phrasings[best_j] if best_j >= 0 else frozenset()
-            ptext = " ".join(sorted(t for t in best_p if t[0] != "?"))
-            fz = fuzz.token_sort_ratio(qtext, ptext, processor=None) / 100.0
+                covered = fsum([weights[t] for t in qwords & utoks])
+            said = (qwords & utoks) - phrased if phrasings else ()
+            said_only = fsum([weights[t] for t in said]) if said else 0.0
+            covered -= said_share * said_only
+            in_context = u.context & qwords
+            context = fsum([weights[t] for t in in_context]) if in_context else 0.0
+            coverage = (covered + context_weight * context) / total
+            in_answer = qwords & u.answer_tokens
+            answer_cov = (fsum([weights[t] for t in in_answer]) if in_answer else 0.0) / total
+            fz = fuzz.token_sort_ratio(qtext, self._sorted_words[best_p], processor=None) / 100.0
             intent_ok = 1.0 if wanted and wanted & best_p else 0.0
-            intent_miss = 1.0 if wanted and not any(wanted & p for p in phrasings) else 0.0
-            # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
-            telling = [t for t in qwords if t not in utoks and self._idf.get(t, self._idf_unknown) >= self.t.framing_idf]
+            intent_miss = 1.0 if wanted and wanted.isdisjoint(phrased) else 0.0  # no phrasing asks it that way
+            telling = [t for t in telling_words if t not in utoks]
             missing = [t for t in telling if t not in u.context]
             foreign = sum(1 for t in missing if t not in self._idf)
             score = (rw[0] * coverage + rw[1] * close + rw[2] * fz + rw[3] * answer_cov + rw[4] * intent_ok
@@ -532,7 +548,6 @@ class Engine:
                  phrasings: list[frozenset[str]]) -> tuple[float, int]:
         """The best IDF-weighted Dice between the question and one of ``phrasings``, and which one."""
         best, best_j = 0.0, -1
-        totals = self._phrasing_weight
         for j, p in enumerate(phrasings):
             common = qset & p
             if not common:
@@ -540,13 +555,18 @@ class Engine:
             inter = math.fsum(weights[t] for t in common)
             if not inter:
                 continue
-            own = totals.get(p)
-            if own is None:  # a phrasing's own weight does not depend on the question: computed once
-                own = totals[p] = math.fsum(self._weight(t) if t[0] != "?" else self.t.intent_weight for t in p)
-            d = 2 * inter / (ptotal + own)
+            d = 2 * inter / (ptotal + self._own_weight(p))
             if d > best:
                 best, best_j = d, j
         return best, best_j
+
+    def _own_weight(self, p: frozenset[str]) -> float:
+        """A phrasing's total weight (it does not depend on the question: computed once)."""
+        own = self._phrasing_weight.get(p)
+        if own is None:
+            own = self._phrasing_weight[p] = math.fsum(self._weight(t) if t[0] != "?" else self.t.intent_weight
+                                                       for t in p)
+        return own
 
     # ----------------------------------------------------------------------------------------------- answering
 
@@ -830,6 +850,84 @@ class Engine:
                 seen.add(eid)
                 out.append((eid, self.knowledge.entry(eid).title))
         return out[:limit]
+
+
+CLOSE_TIE = 1e-9  # candidates for a unit's closest text: within this of the vectorised best, then summed exactly
+TABLE_ROWS = 20_000  # above this many texts, each candidate unit's texts are scanned instead (at 100k phrasings the
+# arrays over every text cost more than the scan of the few hundred texts of the candidates)
+
+
+class _Texts:
+    """Word sets of texts in groups (a unit's phrasings, a unit's near misses), each group's rows contiguous in
+    one table with an inverted index from word to rows: the IDF-weighted Dice of a question with every text at
+    once, in NumPy. The NumPy sums only preselect: a group's closest text, and its closeness, are then computed
+    as ``Engine._closest`` computes them (``math.fsum``), so that the result is the same to the bit."""
+
+    def __init__(self, groups: list[list[frozenset[str]]], own_weight):
+        self.sets = [p for texts in groups for p in texts]
+        sizes = np.array([len(texts) for texts in groups], dtype=np.int64)
+        self.start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.n_groups = len(groups)
+        self._nonempty = np.flatnonzero(sizes)  # groups with at least one text: one reduceat segment each
+        self._owner = np.repeat(np.arange(self.n_groups, dtype=np.int64), sizes)
+        self._own_list = [own_weight(p) for p in self.sets]  # each text's own weight, as _closest reads it
+        self._own = np.array(self._own_list, dtype=np.float64)
+        rows: dict[str, list[int]] = {}
+        for r, p in enumerate(self.sets):
+            for t in p:
+                rows.setdefault(t, []).append(r)
+        # the inverted index in two arrays: word k's rows are _flat[_offset[k]:_offset[k + 1]]
+        self._word = {t: k for k, t in enumerate(rows)}
+        self._offset = np.concatenate([[0], np.cumsum([len(r) for r in rows.values()])]).astype(np.int64)
+        self._flat = np.fromiter((r for rs in rows.values() for r in rs), dtype=np.int32, count=int(self._offset[-1]))
+
+    def closest(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
+                dropped: dict[int, Iterable[int]], groups: list[int]) -> list[tuple[float, frozenset[str]]]:
+        """For each of ``groups``, its closest text: (closeness, its word set), or (0.0, empty) when none shares
+        a word with the question; ``dropped``: group -> indices of its texts left out. The exact closeness is
+        computed for the texts within CLOSE_TIE of a group's best approximate one (most often one text), and the
+        first with the highest wins, as in ``Engine._closest`` over all of them."""
+        if not groups:
+            return []
+        if len(self.sets) > TABLE_ROWS:
+            start = self.start.tolist()
+            return [self._best([start[g] + j for j in range(start[g + 1] - start[g]) if j not in dropped.get(g, ())],
+                               qset, weights, ptotal) for g in groups]
+        words = [(t, self._word[t]) for t in qset if t in self._word]
+        found = [self._flat[self._offset[k]:self._offset[k + 1]] for _, k in words]
+        inter = np.bincount(np.concatenate(found), np.repeat([weights[t] for t, _ in words], [len(r) for r in found]),
+                            minlength=len(self.sets)) if found else np.zeros(len(self.sets))
+        dice = 2.0 * inter / (ptotal + self._own)
+        for g, js in dropped.items():
+            s, e = self.start[g], self.start[g + 1]
+            for j in js:
+                if j < e - s:
+                    dice[s + j] = -1.0
+        top = np.zeros(self.n_groups, dtype=np.float64)
+        if len(self._nonempty):
+            top[self._nonempty] = np.maximum.reduceat(dice, self.start[self._nonempty])
+        # the texts within CLOSE_TIE of their group's best, in the groups where one shares a word with the question
+        hits = np.flatnonzero(dice >= np.where(top > 0.0, top - CLOSE_TIE, np.inf)[self._owner])
+        wanted = np.asarray(groups, dtype=np.int64)
+        lo = np.searchsorted(hits, self.start[wanted]).tolist()
+        hi = np.searchsorted(hits, self.start[wanted + 1]).tolist()
+        hits = hits.tolist()
+        return [self._best(hits[lo[n]:hi[n]], qset, weights, ptotal) for n in range(len(groups))]
+
+    def _best(self, rows: list[int], qset: frozenset[str], weights: dict[str, float],
+              ptotal: float) -> tuple[float, frozenset[str]]:
+        """The first of ``rows`` with the highest exact closeness, as ``Engine._closest`` computes it."""
+        sets, own, fsum = self.sets, self._own_list, math.fsum
+        best, best_p = 0.0, frozenset()
+        for r in rows:
+            common = qset & sets[r]
+            inter_r = fsum([weights[t] for t in common]) if common else 0.0
+            if not inter_r:
+                continue
+            d = 2 * inter_r / (ptotal + own[r])
+            if d > best:
+                best, best_p = d, sets[r]
+        return best, best_p
 
 
 def _key(text: str) -> str:

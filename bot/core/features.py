@@ -51,13 +51,14 @@ def _lead(values: list[float], i: int) -> float:
 
 
 def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray | None,
-                       near_words: float, own_near: np.ndarray | None = None) -> list[Candidate]:
+                       near_words: float, own_near: np.ndarray | None = None,
+                       by_meaning: np.ndarray | None = None) -> list[Candidate]:
     """The candidates of one reading of a question and their features.
 
     ``a`` is the engine's Analysis (its ``ranked`` list holds only admissible units: a number the unit lacks, a
     "how many" it cannot answer ... are hard constraints, not features). ``meaning`` holds each unit's cosine with
     the question (None when the semantic reading is off), ``near`` each near miss's, and ``near_words`` how close
-    in words the closest-in-meaning near miss is."""
+    in words the closest-in-meaning near miss is; ``by_meaning``, when given, is ``np.argsort(-meaning)``."""
     units = engine._units
     ranked = a.ranked
     picked: list[int] = [s.unit_index for s in ranked[:LEXICAL_CANDIDATES]]
@@ -65,7 +66,9 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     if meaning is not None:
         allowed = a.scope
         added = 0
-        for i in np.argsort(-meaning)[:SEMANTIC_CANDIDATES * 3]:
+        if by_meaning is None:
+            by_meaning = np.argsort(-meaning)
+        for i in by_meaning[:SEMANTIC_CANDIDATES * 3].tolist():
             i = int(i)
             if added >= SEMANTIC_CANDIDATES:
                 break
@@ -110,7 +113,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
             float(min(engine.heads_missing(a, u), 2)),
         ) + question_facts
-        out.append(Candidate(i, u.kind, u.id, tuple(float(x) for x in feats), s, u.paragraphs))
+        out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
 
 
@@ -130,7 +133,7 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
     reads it by its words alone, as an engine without the vector table does."""
     a = engine.read_question(text)
     vec = engine.vector_of(a.cleaned) if semantic else None
-    meaning = near = own_near = None
+    meaning = near = own_near = by_meaning = None
     near_words = 0.0
     extra: list[int] = []
     if vec is not None:
@@ -140,7 +143,8 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
             near = near.copy()
             near[list(exclude.near_rows)] = -1.0
         own_near = engine._semantic_near.scores_of(near)
-        extra = [int(i) for i in np.argsort(-meaning)[:SEMANTIC_CANDIDATES * 2]]
+        by_meaning = np.argsort(-meaning)
+        extra = by_meaning[:SEMANTIC_CANDIDATES * 2].tolist()
     engine.rank(a, exclude, extra)
     if scope is not None:
         a.scope = scope
@@ -150,4 +154,4 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
         near_words = max(engine._closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
                          for j in np.argsort(-near)[:NEAR_WORDS_OF])
     return Reading(text, a, meaning, near,
-                   candidate_features(engine, a, meaning, near, near_words, own_near))
+                   candidate_features(engine, a, meaning, near, near_words, own_near, by_meaning))

@@ -34,6 +34,7 @@ VOCAB_FILE = DATA_DIR / "minilm_vocab.txt"
 VECTORS_SHA256 = "05002519aa94a37f51058fb53dacaaec7f169fe6b4b9c2d17ddf65e56cf7eb7f"
 MAX_PIECES = 256  # word pieces read per text: bounds the time for an essay pasted as a question
 _MAX_WORD_CHARS = 100  # BERT's limit: a longer "word" is one unknown piece
+WORD_CACHE = 50_000  # words whose pieces are kept (at most about 10 MB)
 _CLS, _SEP, _UNK = "[CLS]", "[SEP]", "[UNK]"
 
 
@@ -68,35 +69,53 @@ _SPACES = " \t\n\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # the white spac
 _CHUNK = re.compile(f"[^{_SPACES}]+")
 
 
+# An ASCII chunk, the usual case, in two regular expressions: its control characters are dropped (joining what
+# they separate); every other character is a letter, a digit or punctuation (33-47, 58-64, 91-96, 123-126), and
+# nothing is accented, CJK or white space (chunks are split on it)
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_ASCII_WORD = re.compile("[a-z0-9]+|[^a-z0-9]")
+
+
 def basic_words(text: str, limit: int | None = None) -> list[str]:
     """BERT's uncased normalisation and pre-tokenization: control characters dropped, CJK ideographs and
     punctuation split off, accents stripped, lower case, split on white space. With ``limit``, reading stops
     once that many words are out: the rest of a long text is never looked at."""
     out: list[str] = []
     for m in _CHUNK.finditer(text):
-        chars: list[str] = []
-        for ch in m.group():
-            cp = ord(ch)
-            if cp == 0 or cp == 0xFFFD or unicodedata.category(ch).startswith("C"):
-                continue
-            chars.append(f" {ch} " if _is_cjk(cp) else ch)
-        chunk = unicodedata.normalize("NFD", "".join(chars))
-        chunk = "".join(ch for ch in chunk if unicodedata.category(ch) != "Mn").lower()
-        for piece in chunk.split():
-            word: list[str] = []
-            for ch in piece:
-                if _is_punct(ch):
-                    if word:
-                        out.append("".join(word))
-                        word = []
-                    out.append(ch)
-                else:
-                    word.append(ch)
-            if word:
-                out.append("".join(word))
+        chunk = m.group()
+        if chunk.isascii():
+            out += _ASCII_WORD.findall(_ASCII_CONTROL.sub("", chunk).lower())
+        else:
+            out += _chunk_words(chunk)
         if limit is not None and len(out) >= limit:
             break
     return out if limit is None else out[:limit]
+
+
+def _chunk_words(chunk: str) -> list[str]:
+    """The words of one chunk of text (no white space in it), in general."""
+    out: list[str] = []
+    chars: list[str] = []
+    for ch in chunk:
+        cp = ord(ch)
+        if cp == 0 or cp == 0xFFFD or unicodedata.category(ch).startswith("C"):
+            continue
+        chars.append(f" {ch} " if _is_cjk(cp) else ch)
+    chunk = unicodedata.normalize("NFD", "".join(chars))
+    chunk = "".join(ch for ch in chunk if unicodedata.category(ch) != "Mn").lower()
+    for piece in chunk.split():
+        word: list[str] = []
+        for ch in piece:
+            if _is_punct(ch):
+                if word:
+                    out.append("".join(word))
+                    word = []
+                out.append(ch)
+            else:
+                word.append(ch)
+        if word:
+            out.append("".join(word))
+    return out
 
 
 class WordPiece:
@@ -104,6 +123,7 @@ class WordPiece:
 
     def __init__(self, vocab: Sequence[str]):
         self.vocab = {piece: i for i, piece in enumerate(vocab)}
+        self._pieces: dict[str, tuple[int, ...]] = {}  # a word's pieces, once found (cleared when full)
         if _UNK not in self.vocab:
             raise SemanticDataError("the vocabulary has no [UNK] piece")
         self.unk = self.vocab[_UNK]
@@ -111,10 +131,16 @@ class WordPiece:
 
     def ids(self, text: str, limit: int = MAX_PIECES) -> list[int]:
         out: list[int] = []
+        cache = self._pieces
         for word in basic_words(text, limit):  # every word gives at least one piece
             if len(out) >= limit:
                 break
-            out.extend(self._word(word))
+            pieces = cache.get(word)
+            if pieces is None:
+                if len(cache) >= WORD_CACHE:
+                    cache.clear()
+                pieces = cache[word] = tuple(self._word(word))
+            out.extend(pieces)
         return out[:limit]
 
     def _word(self, word: str) -> list[int]:
