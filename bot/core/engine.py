@@ -867,6 +867,7 @@ class _Texts:
         self.sets = [p for texts in groups for p in texts]
         sizes = np.array([len(texts) for texts in groups], dtype=np.int64)
         self.start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._start_list = self.start.tolist()
         self.n_groups = len(groups)
         self._nonempty = np.flatnonzero(sizes)  # groups with at least one text: one reduceat segment each
         self._owner = np.repeat(np.arange(self.n_groups, dtype=np.int64), sizes)
@@ -890,7 +891,7 @@ class _Texts:
         if not groups:
             return []
         if len(self.sets) > TABLE_ROWS:
-            start = self.start.tolist()
+            start = self._start_list
             return [self._best([start[g] + j for j in range(start[g + 1] - start[g]) if j not in dropped.get(g, ())],
                                qset, weights, ptotal) for g in groups]
         words = [(t, self._word[t]) for t in qset if t in self._word]
