@@ -104,3 +104,18 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
         "the training data changed: run scripts/train_decision.py"
     ranker, decision = learn.fit_model(examples)
     assert ranker == shipped.ranker and decision == shipped.decision
+
+
+def test_what_the_curator_wrote_down_is_taken_word_for_word(engine):
+    # a phrasing is answered with its entry even where a hard constraint would drop it ("how many" and an
+    # answer that states "all types" rather than a number) ...
+    k = engine.knowledge
+    entry = next(e for e in k.entries for q in e.questions if q == "How many types of fuel did Putin offer to supply?")
+    a = engine.ask("How many types of fuel did Putin offer to supply?")
+    assert a.status is Status.ANSWERED and a.match.id == entry.id
+    # ... and "and which outfit published it", a phrasing, is no follow-up with nothing to follow
+    assert engine.ask("and which outfit published it").match.id == "about-publisher"
+    # a listed near miss is abstained on, word for word, whatever the model makes of it
+    for _, questions in k.near_misses:
+        for q in questions[:1]:
+            assert engine.judge(q).outcome == "abstained", q

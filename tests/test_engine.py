@@ -397,3 +397,12 @@ def test_how_loaded_questions_talk_is_not_what_they_ask(engine):
     a = engine.read_question("admit it, obviously the pipeline was signed. right? prove me wrong")
     assert {"admit", "obvious", "right", "prove", "wrong"}.isdisjoint(a.tokens)
     assert "pipelin" in a.tokens or "pipeline" in a.tokens
+
+
+def test_a_question_may_open_with_a_discourse_word():
+    from bot.core.text import asked_as_question
+
+    assert asked_as_question("so is the gas deal done or not")
+    assert asked_as_question("ok but who wrote it")
+    assert not asked_as_question("and what about gas")  # a topic to browse
+    assert not asked_as_question("gas")

@@ -79,12 +79,15 @@ def _within(order, probs, share: float) -> list[int]:
 
 def hold_back(v: Verdict, reason: str) -> Verdict:
     """A verdict that must not answer (a named rule outside the model): "did you mean" with its plausible
-    candidates when there are two or more, otherwise an abstention."""
-    if v.outcome != "answered" or not v.order:
+    candidates when there are two or more and the best is worth offering (as for a topic to browse), otherwise
+    an abstention."""
+    if v.outcome == "clarify" or not v.order:
         return v
     plausible = tuple(_within(v.order, v.probabilities, PLAUSIBLE))
-    if len(plausible) >= 2:
+    if len(plausible) >= 2 and v.probabilities[v.order[0]] >= BROWSE_AT:
         return replace(v, outcome="clarify", reason=reason, offer=plausible)
+    if v.outcome == "abstained":
+        return v
     return replace(v, outcome="abstained", reason=reason, offer=())
 
 

@@ -412,11 +412,13 @@ class Engine:
         a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
         return a
 
-    def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> None:
+    def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = (),
+             keep: int | None = None) -> None:
         """Fill ``a.ranked``: the units that pass the hard constraints, scored by words, best first. ``extra``:
-        units to score in full whatever the index says (the closest in meaning)."""
+        units to score in full whatever the index says (the closest in meaning); ``keep``: a unit exempt from the
+        constraints (the question is one of its phrasings, word for word: the curator vouched for it)."""
         a.ranked = [s for s in self._rank(a.tokens, a.intents, exclude, extra)
-                    if self._admissible(a, self._units[s.unit_index])]
+                    if s.unit_index == keep or self._admissible(a, self._units[s.unit_index])]
 
     def _admissible(self, a: Analysis, u: _Unit) -> bool:
         """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
@@ -581,22 +583,34 @@ class Engine:
         return self.answer_from(question, self.judge(question))
 
     def judge(self, question: str, scope: frozenset[int] | None = None,
-              exclude: Exclusion | None = None) -> Verdict:
-        """The model's verdict on a question: its best reading's candidates, probabilities and outcome."""
+              exclude: Exclusion | None = None, near_miss_rule: bool = True) -> Verdict:
+        """The model's verdict on a question: its best reading's candidates, probabilities and outcome.
+        ``near_miss_rule=False``: a listed near miss is judged by the model like any question (``near_miss_check``)."""
         text = question[:MAX_QUESTION_CHARS]
         semantic = self.encoder is not None and self._semantic is not None
-        best = judge_reading(self.model, read(self, text, exclude, scope, semantic), self._phrasing_of(text, exclude))
-        if scope is None and leans_on_earlier(text):  # "and how long is it?" with no earlier answer to lean on
+        own = self._phrasing_of(text, exclude)
+        best = judge_reading(self.model, read(self, text, exclude, scope, semantic, keep=own), own)
+        if near_miss_rule and own is None and self._is_near_miss(text, exclude):  # the curator wrote it down as one not to answer
+            return replace(best, outcome="abstained", reason="the question is a listed near miss, word for word",
+                           offer=())
+        if own is None and scope is None and leans_on_earlier(text):  # "and how long is it?", nothing earlier
             return hold_back(best, "a follow-up with nothing earlier to follow: which one is meant?")
         if best.outcome == "answered":
             return best
         for asked in question_readings(text)[:MAX_READINGS]:
-            v = judge_reading(self.model, read(self, asked, exclude, scope, semantic), self._phrasing_of(asked, exclude))
+            own = self._phrasing_of(asked, exclude)
+            v = judge_reading(self.model, read(self, asked, exclude, scope, semantic, keep=own), own)
             if v.confidence > best.confidence:
                 best = v
             if best.outcome == "answered":
                 break
         return best
+
+    def _is_near_miss(self, text: str, exclude: Exclusion | None = None) -> bool:
+        """Whether ``text`` is one of the listed near misses, word for word (case and punctuation aside)."""
+        if exclude is not None and (exclude.near_misses or exclude.near_rows):
+            return False
+        return _key(text) in self._near_at
 
     def _phrasing_of(self, text: str, exclude: Exclusion | None = None) -> int | None:
         """The one Q&A unit that has ``text`` as a phrasing, word for word (case and punctuation aside)."""
@@ -762,7 +776,8 @@ class Engine:
         out = []
         for key, questions in self.knowledge.near_misses:
             for q in questions:
-                a = self.ask(q)
+                # the model's own view: the bot abstains on a listed near miss word for word anyway
+                a = self.answer_from(q, self.judge(q, near_miss_rule=False))
                 if a.status is not Status.ABSTAINED:
                     out.append((key, q, a.status.value, a.match.id))
         return out
@@ -957,7 +972,7 @@ _MONEY = frozenset(stem(w) for w in "cost costs costly price prices priced prici
 _REACTION = frozenset(stem(w) for w in "react reacted reaction reactions respond responded response responses reply "
                       "replied welcomed condemned protested".split())
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
-                             r"comment(?:ed|s)?|(?:say|said|says|hit|fire|fired|push|pushed|shoot|shot) back|"
+                             r"comment(?:ed|s)?|(?:say|said|says|hit|fire|fired|shoot|shot) back|"
                              r"clap(?:ped)? back)\b")
 
 

@@ -128,9 +128,11 @@ class Reading:
     candidates: list[Candidate]
 
 
-def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, semantic: bool = True) -> Reading:
+def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, semantic: bool = True,
+         keep: int | None = None) -> Reading:
     """Read one text (a whole message, or one of its question sentences) into its candidates; ``semantic=False``
-    reads it by its words alone, as an engine without the vector table does."""
+    reads it by its words alone, as an engine without the vector table does. ``keep``: a unit that stays a
+    candidate whatever the hard constraints say (the one the text is a phrasing of, word for word)."""
     a = engine.read_question(text)
     vec = engine.vector_of(a.cleaned) if semantic else None
     meaning = near = own_near = by_meaning = None
@@ -145,7 +147,7 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
         own_near = engine._semantic_near.scores_of(near)
         by_meaning = np.argsort(-meaning)
         extra = by_meaning[:SEMANTIC_CANDIDATES * 2].tolist()
-    engine.rank(a, exclude, extra)
+    engine.rank(a, exclude, extra, keep)
     if scope is not None:
         a.scope = scope
         a.ranked = [s for s in a.ranked if s.unit_index in scope]

@@ -173,7 +173,9 @@ _WH_OR_AUX = (r"who|whom|whose|what|whats|when|where|why|how|which|is|are|was|we
               r"would|should|has|have|had")
 _QUESTION_START = re.compile(rf"^\s*(?:{_WH_OR_AUX}|tell me|explain|summari[sz]e|list|describe|define)\b",
                              re.IGNORECASE)
-_ASKED = re.compile(rf"^\s*(?:{_WH_OR_AUX})\b(?!\s+about\b)", re.IGNORECASE)
+# a question may open with a discourse word: "so is the gas deal done or not", "ok but who wrote it"
+_ASKED = re.compile(rf"^\s*(?:(?:so|and|but|ok(?:ay)?|well|lol|hey|wait|also|then)[\s,]+)*(?:{_WH_OR_AUX})\b"
+                    rf"(?!\s+about\b)", re.IGNORECASE)
 
 
 def asked_as_question(text: str) -> bool:
