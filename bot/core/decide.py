@@ -11,7 +11,7 @@ likeliest entries as suggestions. ``scripts/train_decision.py`` trains the model
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,8 +19,6 @@ import numpy as np
 
 from .features import Candidate, Reading
 from .model import Model
-from dataclasses import replace
-
 from .text import is_chit_chat
 
 log = logging.getLogger(__name__)

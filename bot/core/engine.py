@@ -549,18 +549,7 @@ class Engine:
     def _closest(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
                  phrasings: list[frozenset[str]]) -> tuple[float, int]:
         """The best IDF-weighted Dice between the question and one of ``phrasings``, and which one."""
-        best, best_j = 0.0, -1
-        for j, p in enumerate(phrasings):
-            common = qset & p
-            if not common:
-                continue
-            inter = math.fsum(weights[t] for t in common)
-            if not inter:
-                continue
-            d = 2 * inter / (ptotal + self._own_weight(p))
-            if d > best:
-                best, best_j = d, j
-        return best, best_j
+        return _best_dice([(p, self._own_weight(p)) for p in phrasings], qset, weights, ptotal)
 
     def _own_weight(self, p: frozenset[str]) -> float:
         """A phrasing's total weight (it does not depend on the question: computed once)."""
@@ -590,7 +579,8 @@ class Engine:
         semantic = self.encoder is not None and self._semantic is not None
         own = self._phrasing_of(text, exclude)
         best = judge_reading(self.model, read(self, text, exclude, scope, semantic, keep=own), own)
-        if near_miss_rule and own is None and self._is_near_miss(text, exclude):  # the curator wrote it down as one not to answer
+        # the curator wrote it down as one not to answer
+        if near_miss_rule and own is None and self._is_near_miss(text, exclude):
             return replace(best, outcome="abstained", reason="the question is a listed near miss, word for word",
                            offer=())
         if own is None and scope is None and leans_on_earlier(text):  # "and how long is it?", nothing earlier
@@ -933,17 +923,28 @@ class _Texts:
     def _best(self, rows: list[int], qset: frozenset[str], weights: dict[str, float],
               ptotal: float) -> tuple[float, frozenset[str]]:
         """The first of ``rows`` with the highest exact closeness, as ``Engine._closest`` computes it."""
-        sets, own, fsum = self.sets, self._own_list, math.fsum
-        best, best_p = 0.0, frozenset()
-        for r in rows:
-            common = qset & sets[r]
-            inter_r = fsum([weights[t] for t in common]) if common else 0.0
-            if not inter_r:
-                continue
-            d = 2 * inter_r / (ptotal + own[r])
-            if d > best:
-                best, best_p = d, sets[r]
-        return best, best_p
+        sets, own = self.sets, self._own_list
+        best, j = _best_dice([(sets[r], own[r]) for r in rows], qset, weights, ptotal)
+        return best, (sets[rows[j]] if j >= 0 else frozenset())
+
+
+def _best_dice(texts: list[tuple[frozenset[str], float]], qset: frozenset[str], weights: dict[str, float],
+               ptotal: float) -> tuple[float, int]:
+    """The best IDF-weighted Dice between a question (its words ``qset``, their ``weights``, their total
+    ``ptotal``) and one of ``texts`` (a word set and its own total weight), and which one (-1: none shares a
+    weighted word); the first of equals wins."""
+    best, best_j = 0.0, -1
+    for j, (p, own) in enumerate(texts):
+        common = qset & p
+        if not common:
+            continue
+        inter = math.fsum([weights[t] for t in common])
+        if not inter:
+            continue
+        d = 2 * inter / (ptotal + own)
+        if d > best:
+            best, best_j = d, j
+    return best, best_j
 
 
 def _key(text: str) -> str:

@@ -190,7 +190,10 @@ def looks_like_question(text: str) -> bool:
     return "?" in text or bool(_QUESTION_START.match(text))
 
 
-_FOLLOW_START = re.compile(r"^\s*(?:and|also|so|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
+# Starts that continue a conversation; "so" also opens many messages that stand alone ("so when was the summit")
+_CONTINUING = r"and|also|ok(?:ay)? and|what about|how about|then"
+_FOLLOW_START = re.compile(rf"^\s*(?:{_CONTINUING}|so)\b", re.IGNORECASE)
+_CONTINUES = re.compile(rf"^\s*(?:{_CONTINUING})\b", re.IGNORECASE)  # a message that cannot stand alone
 # Words that point back at something said before: a sentence with one does not stand on its own.
 _POINTING = frozenset("it its he him his she her they them their there".split())
 _DEMONSTRATIVES = frozenset("that this those these".split())  # point back unless a noun follows ("this summit")
@@ -221,9 +224,6 @@ _ORDINAL_ONE = re.compile(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th
                           r"|\bthe\s+(?:former|latter)\b", re.IGNORECASE)
 
 
-# Starts that continue a conversation, for a message that cannot stand alone ("so" opens many that can: "so when
-# was the summit")
-_CONTINUES = re.compile(r"^\s*(?:and|also|ok(?:ay)? and|what about|how about|then)\b", re.IGNORECASE)
 # "they", "them", "their" with nothing before them are the brief's two sides ("and what did they sign?")
 _THE_TWO_SIDES = frozenset("they them their".split())
 
