@@ -87,6 +87,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"OK: knowledge {k.version} is valid ({ms:.0f} ms)", file=out)
     print(f"  {len(k.entries)} Q&A entries ({n_phr} phrasings), {len(k.facts)} facts, {len(k.topics)} topics, "
           f"{len(k.aliases)} aliases", file=out)
+    n_asked = sum(len(qs) for _, qs in k.asked_out_of_scope)
+    if n_asked:
+        print(f"  {n_asked} questions asked out of scope (asked_out_of_scope.yaml, made by scripts/train_decision.py "
+              f"from the training sets)", file=out)
     print(f"  coverage: {total - len(report.uncited)}/{total} paragraphs cited", file=out)
     for p in report.uncited:
         print(f"  not cited: {p.id} ({p.ref}): {p.text[:70]}", file=out)

@@ -2,8 +2,10 @@
 
 Usage: python scripts/train_decision.py [--out FILE] [--knowledge DIR]
 
-Examples: every labeled set directly in tests/data/ (never tests/data/untouched/), every phrasing and every near
-miss, each asked with its own copy left out of the knowledge base. Two boosted tree ensembles (scikit-learn's
+First knowledge/asked_out_of_scope.yaml is made anew: every question the labeled sets directly in tests/data/ (never
+tests/data/untouched/) mark out of scope, filed under the candidate the engine, without that file, reads first.
+Examples: every labeled set (each question read with its whole set left out of the knowledge base), every phrasing
+and every near miss (each with its own copy left out). Two boosted tree ensembles (scikit-learn's
 HistGradientBoostingClassifier, exported to JSON: `pip install -e '.[train]'`) and the operating points, chosen on group k-fold out-of-fold predictions (a set is never in training and
 evaluation at once). Deterministic: the same repository gives the same file (tests/test_decision.py checks it).
 """
@@ -11,6 +13,7 @@ evaluation at once). Deterministic: the same repository gives the same file (tes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -27,7 +30,7 @@ import numpy as np  # noqa: E402
 from bot.core import learn  # noqa: E402
 from bot.core.decide import MODEL_FILE  # noqa: E402
 from bot.core.engine import Engine  # noqa: E402
-from bot.core.loader import load_knowledge  # noqa: E402
+from bot.core.loader import ASKED_FILE, load_knowledge  # noqa: E402
 from bot.core.model import Model  # noqa: E402
 from bot.core.semantic import load_static_encoder  # noqa: E402
 
@@ -41,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sets", type=Path, default=ROOT / learn.TRAINING_SETS)
     args = p.parse_args(argv)
     start = time.perf_counter()
-    engine = Engine(load_knowledge(args.knowledge), encoder=load_static_encoder(), model=Model.placeholder())
+    encoder = load_static_encoder()
+    bare = dataclasses.replace(load_knowledge(args.knowledge), asked_out_of_scope=())
+    asked = learn.asked_out_of_scope(Engine(bare, encoder=encoder, model=Model.placeholder()), args.sets)
+    learn.write_asked(asked, args.knowledge / ASKED_FILE)
+    print(f"{sum(map(len, asked.values()))} questions asked out of scope: {args.knowledge / ASKED_FILE}",
+          file=sys.stderr, flush=True)
+    engine = Engine(load_knowledge(args.knowledge), encoder=encoder, model=Model.placeholder())
     examples = learn.training_examples(engine, args.sets, log=lambda m: print(m, file=sys.stderr, flush=True))
     model, oof = learn.train(examples)
     args.out.write_text(model.to_json(), encoding="utf-8")

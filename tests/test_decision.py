@@ -33,6 +33,45 @@ def test_the_shipped_model_reads_and_fits_the_features():
     assert again == model
 
 
+def test_the_words_lean_adds_up_as_documented():
+    from bot.core.model import ScopeWords
+
+    s = ScopeWords(-0.5, {"cost": -2.0, "pipelin": 1.0, "?when": -0.25, "tho": 0.0})
+    assert s.logit({"cost", "pipelin"}) == -1.5
+    assert s.logit({"unseen", "?when"}) == -0.75  # a word it never saw leans nowhere
+    # what a candidate lacks: only the words that lean out of scope count, never an intent pseudo-word
+    assert s.lacking({"cost", "pipelin", "?when"}, lambda t: False) == -2.0
+    assert s.lacking({"cost", "pipelin"}, lambda t: t == "cost") == 0.0
+    assert ScopeWords.from_dict(s.to_dict()) == s
+
+
+def test_the_shipped_words_lean_where_the_labeled_sets_do(engine):
+    s = engine.model.scope
+    assert s.weights, "the model ships no word weights: retrain it"
+    lean = {q: s.logit(frozenset(engine.read_question(q).tokens)) for q in (
+        "how much will the pipeline cost", "how old is putin", "how long is the pipeline",
+        "who wrote the brief")}
+    assert max(lean["how much will the pipeline cost"], lean["how old is putin"]) < min(
+        lean["how long is the pipeline"], lean["who wrote the brief"]), lean
+
+
+def test_training_reads_the_words_lean_as_the_bot_does(engine):
+    """learn.with_scope fills the two word-lean features of a training example exactly as the bot computes them
+    when it reads the same question with the shipped model."""
+    from bot.core.evaluation import Item
+    from bot.core.features import read
+
+    scope = engine.model.scope
+    for q in ("how much did the pipeline cost", "when was the summit tho", "who wrote this brief"):
+        cols = [FEATURES.index("scope_prior"), FEATURES.index("lacking_weight")]
+        bare = learn.example(engine, "probe", Item(q, False))
+        bare.features[:, cols] = 0.0  # as training reads it (with a model that knows no words yet)
+        filled = learn.with_scope(bare, scope)
+        live = np.array([c.features for c in read(engine, q).candidates])
+        assert len(live) and np.array_equal(filled.features[:, cols], live[:, cols]), q
+        assert (live[:, cols[1]] <= 0).all()
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     text = load_model().to_json().replace('"meaning"', '"meaning_renamed"', 1)
     with pytest.raises(ValueError, match="retrain"):
@@ -102,8 +141,33 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
     shipped = load_model()
     assert shipped.trained_on.endswith(learn.digest(examples)), \
         "the training data changed: run scripts/train_decision.py"
+    examples, scope = learn.scoped(examples)
+    assert scope == shipped.scope
     ranker, decision = learn.fit_model(examples)
     assert ranker == shipped.ranker and decision == shipped.decision
+
+
+def test_the_questions_asked_out_of_scope_are_the_training_sets_own(knowledge, encoder):
+    """knowledge/asked_out_of_scope.yaml is what scripts/train_decision.py makes from tests/data/*.yaml, and holds
+    no question of an untouched set (those measure the bot: nothing of theirs may be in what it reads)."""
+    import dataclasses
+
+    from bot.core.engine import Engine
+
+    bare = dataclasses.replace(knowledge, asked_out_of_scope=())
+    made = learn.asked_out_of_scope(Engine(bare, encoder=encoder, model=Model.placeholder()), DATA)
+    assert {k: tuple(v) for k, v in made.items()} == dict(knowledge.asked_out_of_scope), \
+        "the labeled sets or the knowledge changed: run scripts/train_decision.py"
+    asked = {q for _, qs in knowledge.asked_out_of_scope for q in qs}
+    training_oos = {i.q for p in DATA.glob("*.yaml") for i in load_items(p) if not i.in_scope}
+    assert asked and asked <= training_oos
+    untouched = {i.q for p in (DATA / "untouched").glob("*.yaml") for i in load_items(p)}
+    assert not asked & (untouched - training_oos)
+
+
+def test_a_question_asked_out_of_scope_is_abstained_on_word_for_word(engine):
+    for key, questions in engine.knowledge.asked_out_of_scope[:40]:
+        assert engine.judge(questions[0]).outcome == "abstained", (key, questions[0])
 
 
 def test_what_the_curator_wrote_down_is_taken_word_for_word(engine):

@@ -190,3 +190,23 @@ def test_a_fact_takes_near_misses_under_its_prefixed_id(kb_copy):
     assert not any("about-author" in p for p in out), out
     f.write_text("near_misses:\n  fact:about-author: [how old is the author]\n")
     assert dict(load_knowledge(kb_copy).near_misses) == {"fact:about-author": ("how old is the author",)}
+
+
+def test_questions_asked_out_of_scope_are_validated_and_kept_apart_from_near_misses(kb_copy):
+    from bot.core.loader import load_knowledge
+
+    f = kb_copy / "asked_out_of_scope.yaml"
+    f.write_text("asked_out_of_scope:\n  no-such-entry: [how old is nobody]\n  about-author: [who is the author]\n")
+    out = problems(kb_copy)
+    assert any("no entry with id 'no-such-entry'" in p for p in out), out
+    # a question asked out of scope that a curator has since made a phrasing: the generated file is made anew
+    assert any("'who is the author' is also a phrasing of entry 'about-author'" in p
+               and "train_decision.py" in p for p in out), out
+    f.write_text("asked_out_of_scope:\n  about-author: [how tall is the author]\n")
+    k = load_knowledge(kb_copy)
+    assert dict(k.asked_out_of_scope) == {"about-author": ("how tall is the author",)}
+    assert "how tall is the author" not in {q for _, qs in k.near_misses for q in qs}
+    assert ("about-author", ("how tall is the author",)) in k.all_near_misses
+    before = k.version
+    f.write_text("asked_out_of_scope:\n  about-author: [how tall is the author really]\n")
+    assert load_knowledge(kb_copy).version != before  # the file is part of the knowledge's version

@@ -156,7 +156,7 @@ class Engine:
         for u in self._units:
             u.phrased = frozenset().union(*u.phrasings)
         by_key = self._near_miss_keys()
-        for key, questions in knowledge.near_misses:
+        for key, questions in knowledge.all_near_misses:
             if key in by_key:
                 self._units[by_key[key]].near_misses.extend(self._phrasing(q) for q in questions)
         n = len(self._units)
@@ -208,7 +208,7 @@ class Engine:
                 row += 1
         seen: dict[int, int] = {}
         nrow = 0
-        for key, questions in knowledge.near_misses:
+        for key, questions in knowledge.all_near_misses:
             if key not in by_key:
                 continue
             i = by_key[key]
@@ -232,7 +232,7 @@ class Engine:
                 texts.append(self.knowledge.fact(u.id).text)
                 owners.append(i)
         index = self._near_miss_keys()
-        near = [(index[key], q) for key, qs in self.knowledge.near_misses if key in index for q in qs]
+        near = [(index[key], q) for key, qs in self.knowledge.all_near_misses if key in index for q in qs]
         self._semantic = SemanticIndex(encoder, texts, owners, len(self._units))
         self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self._units))
         self._near_phrasings = [self._phrasing(q) for _, q in near]
@@ -582,6 +582,13 @@ class Engine:
         # the curator wrote it down as one not to answer
         if near_miss_rule and own is None and self._is_near_miss(text, exclude):
             return replace(best, outcome="abstained", reason="the question is a listed near miss, word for word",
+                           offer=())
+        # no word of it is one the knowledge base or the brief uses (another script, made-up words), nor does it
+        # ask "when / who / what about" of the brief: what its vector says is noise, and the learned decision
+        # never saw an answerable question like it
+        a = best.reading.analysis
+        if own is None and len(a.unknown) >= len(a.tokens) and (a.tokens or not a.intents):
+            return replace(best, outcome="abstained", reason="no word of the question is one the bot knows",
                            offer=())
         if own is None and scope is None and leans_on_earlier(text):  # "and how long is it?", nothing earlier
             return hold_back(best, "a follow-up with nothing earlier to follow: which one is meant?")

@@ -25,7 +25,8 @@ FEATURES = (
     "uncovered", "foreign", "absent_share", "own_near_miss", "own_near_miss_lead", "is_fact",
     "meaning", "meaning_lead", "meaning_top", "lex_top", "lex_lead", "lexical_missing",
     "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
-    "heads_missing", "question_words", "telling_words", "unknown_words", "framing_only", "asked", "meaning_known",
+    "heads_missing", "question_words", "telling_words", "unknown_words", "framing_only", "asked",
+    "scope_prior", "lacking_weight", "meaning_known",
 )
 
 
@@ -91,8 +92,12 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     qnames = frozenset(t for t in a.tokens if t in engine._names)
     question_facts = (
         math.log1p(len(a.tokens)), math.log1p(telling), float(min(len(a.unknown), 3)), framing_only,
-        1.0 if a.asked else 0.0, 1.0 if meaning is not None else 0.0,
+        1.0 if a.asked else 0.0,
     )
+    scope = engine.model.scope
+    qwords = frozenset(a.tokens) | a.intents
+    prior = scope.logit(qwords)
+    meaning_known = 1.0 if meaning is not None else 0.0
     out: list[Candidate] = []
     for n, i in enumerate(picked):
         u = units[i]
@@ -112,7 +117,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
             float(min(engine.heads_missing(a, u), 2)),
-        ) + question_facts
+        ) + question_facts + (prior, scope.lacking(qwords, lambda t: t in u.tokens or t in u.context), meaning_known)
         out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
 

@@ -18,6 +18,7 @@ model was not trained on.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 
 from .evaluation import Item, judge
 from .features import FEATURES, read
-from .model import DECISION_FEATURES, RANKER_FEATURES, Model, Trees, decision_features, expand
+from .model import DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, decision_features, expand
 
 
 
@@ -40,20 +41,30 @@ class Example:
     labels: np.ndarray  # candidates: 1 if answering with it is right
     ids: list[str]  # "qa:<id>" / "fact:<id>" of the candidates
     paragraphs: list[frozenset[str]]  # the paragraphs each candidate cites
+    words: frozenset[str] = frozenset()  # the question's words and intent pseudo-words, as the engine reads them
+    lacks: tuple[frozenset[str], ...] = ()  # per candidate, the question's words (not intents) it lacks
 
 
-def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), semantic: bool = True) -> Example:
+def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), semantic: bool = True,
+            exclude=None) -> Example:
     """One question as the model sees it, labeled by ``judge``. ``leave_out``: texts of the knowledge base left
-    out while it is read (the question itself, when the curator copied it into the knowledge base)."""
-    exclude = engine.exclusion(leave_out)
+    out while it is read (the question itself, when the curator copied it into the knowledge base); ``exclude``:
+    the same as an ``Engine.exclusion`` made once (for a whole set)."""
+    if exclude is None:
+        exclude = engine.exclusion(leave_out)
     r = read(engine, item.q, exclude, semantic=semantic)
     feats = np.array([c.features for c in r.candidates], dtype=np.float64).reshape(-1, len(FEATURES))
     labels = np.zeros(len(r.candidates))
     if item.in_scope:
         for n, c in enumerate(r.candidates):
             labels[n] = 1.0 if judge(item, engine.answer_unit(item.q, c.unit))[0] else 0.0
+    a = r.analysis
+    words = frozenset(a.tokens) | a.intents
+    units = [engine._units[c.unit] for c in r.candidates]
+    lacks = tuple(frozenset(t for t in words if t[0] != "?" and t not in u.tokens and t not in u.context)
+                  for u in units)
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
-                   [c.paragraphs for c in r.candidates])
+                   [c.paragraphs for c in r.candidates], words, lacks)
 
 
 def knowledge_examples(engine, semantic: bool = True) -> list[Example]:
@@ -184,6 +195,62 @@ def fit_model(examples: Sequence[Example]) -> tuple[Trees, Trees]:
     return ranker, fit_trees(x, y, w, DECISION_TREES, signs(DECISION_FEATURES))
 
 
+KNOWLEDGE_GROUPS = ("phrasings", "near-misses")
+SCOPE_C = 0.5  # the logistic regression's inverse regularisation (chosen out of fold on the training sets)
+_PRIOR, _LACKING = FEATURES.index("scope_prior"), FEATURES.index("lacking_weight")
+
+
+def fit_scope(examples: Sequence[Example]) -> ScopeWords:
+    """The words' lean (model.ScopeWords): a logistic regression, in scope or not, on the words of the labeled
+    sets' questions (each question once; the knowledge base's own texts are not asked by people)."""
+    from scipy.sparse import csr_matrix  # training only: the `train` extra
+    from sklearn.linear_model import LogisticRegression
+
+    seen: dict[tuple[str, str], Example] = {}
+    for e in examples:
+        if e.group not in KNOWLEDGE_GROUPS:
+            seen.setdefault((e.group, e.question), e)
+    rows = list(seen.values())
+    if len({e.in_scope for e in rows}) < 2:
+        return ScopeWords()
+    vocab = {t: n for n, t in enumerate(sorted({t for e in rows for t in e.words}))}
+    r = [n for n, e in enumerate(rows) for _ in e.words]
+    c = [vocab[t] for e in rows for t in sorted(e.words)]
+    x = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(rows), len(vocab)))
+    clf = LogisticRegression(C=SCOPE_C, max_iter=5000)
+    clf.fit(x, np.array([1 if e.in_scope else 0 for e in rows]))
+    names = sorted(vocab, key=vocab.get)
+    return ScopeWords(float(clf.intercept_[0]), {t: float(w) for t, w in zip(names, clf.coef_[0]) if w != 0.0})
+
+
+def with_scope(e: Example, scope: ScopeWords) -> Example:
+    """``e`` with its two word-lean features (scope_prior, lacking_weight) as ``scope`` gives them."""
+    f = e.features.copy()
+    if len(f):
+        f[:, _PRIOR] = scope.logit(e.words)
+        f[:, _LACKING] = [scope.lacking(lack, lambda t: False) for lack in e.lacks]
+    return dataclasses.replace(e, features=f)
+
+
+def folds_of(examples: Sequence[Example], folds: int | None = None) -> dict[str, int]:
+    """Each labeled set's fold (the knowledge base's own texts are in none: always in training)."""
+    folds = folds or FOLDS
+    sets = sorted({e.group for e in examples if e.group not in KNOWLEDGE_GROUPS})
+    return {s: n % folds for n, s in enumerate(sets)}
+
+
+def scoped(examples: Sequence[Example], folds: int | None = None) -> tuple[list[Example], ScopeWords]:
+    """The examples with their word-lean features cross-fitted (a labeled question's come from a regression that
+    never saw its fold; the knowledge base's texts' from the one fitted on every set) and that last regression,
+    the one that ships."""
+    folds = folds or FOLDS
+    fold_of = folds_of(examples, folds)
+    final = fit_scope(examples)
+    per_fold = [fit_scope([e for e in examples if fold_of.get(e.group, -1) != k]) for k in range(folds)]
+    out = [with_scope(e, per_fold[fold_of[e.group]] if e.group in fold_of else final) for e in examples]
+    return out, final
+
+
 def digest(examples: Sequence[Example]) -> str:
     h = hashlib.sha256()
     for e in examples:
@@ -209,22 +276,69 @@ OOS_NOT_ABSTAINED_MAX = 0.025  # clarify_at: ... answered or "did you mean", at 
 
 
 def training_examples(engine, root: Path, log=lambda msg: None) -> list[Example]:
-    """Every labeled set directly in ``root`` (each question with its copies in the knowledge base left out),
-    every phrasing and every near miss (each left out), asked with the semantic reading and, for a third of
-    them, without it (an engine without the vector table uses the same model)."""
+    """Every labeled set directly in ``root``, every phrasing and every near miss (each left out), asked with the
+    semantic reading and, for a third of them, without it (an engine without the vector table uses the same
+    model). A labeled question is read with every question of its set left out of the knowledge base (the
+    curator's copies, and the set's questions asked out of scope): as the bot meets a question from a set it has
+    never seen."""
     from .evaluation import load_items
 
     out: list[Example] = []
     for path in sorted(Path(root).glob("*.yaml")):
-        for n, item in enumerate(load_items(path)):
-            out.append(example(engine, path.stem, item, [item.q]))
+        items = load_items(path)
+        exclude = engine.exclusion([item.q for item in items])
+        for n, item in enumerate(items):
+            out.append(example(engine, path.stem, item, exclude=exclude))
             if n % 3 == 0:
-                out.append(example(engine, path.stem, item, [item.q], semantic=False))
+                out.append(example(engine, path.stem, item, semantic=False, exclude=exclude))
         log(f"{path.stem}: {len(out)} examples")
     for n, e in enumerate(knowledge_examples(engine)):
         out.append(e)
     log(f"phrasings and near misses: {len(out)} examples")
     return out
+
+
+ASKED_HEADER = """\
+# Questions people asked that the brief does not answer: every question labeled out of scope in the training sets
+# (tests/data/*.yaml, never tests/data/untouched/), filed under the entry (or fact:<id>) that the engine, without
+# this file, reads first for it. The engine reads them like near misses: the learned decision sees how close a
+# new question comes to one. Generated by scripts/train_decision.py: do not edit by hand (curated near misses go
+# in near_misses.yaml, a wrong label is fixed in its labeled set).
+"""
+
+
+def asked_out_of_scope(engine, root: Path) -> dict[str, list[str]]:
+    """The questions labeled out of scope in the labeled sets directly in ``root`` that are not already a phrasing
+    or a curated near miss, each under the key (an entry's id, or ``fact:`` and a fact's id) of the candidate the
+    engine reads first for it. ``engine`` must be built without them (its knowledge's ``asked_out_of_scope``
+    empty): which candidate comes first must not depend on this list."""
+    from .evaluation import load_items
+    from .models import FACT_PREFIX
+
+    if engine.knowledge.asked_out_of_scope:
+        raise ValueError("build the list with an engine that does not have it")
+    fold = lambda q: " ".join(q.casefold().split())  # noqa: E731 (the loader's key for "the same question")
+    taken = {fold(q) for e in engine.knowledge.entries for q in e.questions}
+    taken |= {fold(q) for _, qs in engine.knowledge.near_misses for q in qs}
+    out: dict[str, list[str]] = {}
+    for path in sorted(Path(root).glob("*.yaml")):
+        for item in load_items(path):
+            if item.in_scope or fold(item.q) in taken:
+                continue
+            candidates = read(engine, item.q).candidates
+            if not candidates:
+                continue
+            c = candidates[0]
+            out.setdefault(c.id if c.kind == "qa" else f"{FACT_PREFIX}{c.id}", []).append(item.q)
+            taken.add(fold(item.q))
+    return out
+
+
+def write_asked(asked: dict[str, list[str]], path: Path) -> None:
+    import yaml
+
+    body = yaml.safe_dump({"asked_out_of_scope": asked}, sort_keys=False, allow_unicode=True, width=1000)
+    path.write_text(ASKED_HEADER + body, encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +355,7 @@ class OutOfFold:
 def out_of_fold(examples: Sequence[Example], folds: int = FOLDS) -> list[OutOfFold]:
     """Predictions for each labeled-set question by a model trained without its set (group k-fold by set;
     phrasings and near misses are always in training and never predicted)."""
-    sets = sorted({e.group for e in examples if e.group not in ("phrasings", "near-misses")})
-    fold_of = {s: n % folds for n, s in enumerate(sets)}
+    fold_of = folds_of(examples, folds)
     out: list[OutOfFold] = []
     for k in range(folds):
         train = [e for e in examples if fold_of.get(e.group, -1) != k]
@@ -269,8 +382,9 @@ def operating_points(oof: Sequence[OutOfFold]) -> tuple[float, float]:
 
 def train(examples: Sequence[Example]) -> tuple[Model, list[OutOfFold]]:
     stamp = digest(examples)  # of the examples as read (the test reads them again and compares)
+    examples, scope = scoped(examples)
     oof = out_of_fold(copy.deepcopy(list(examples)))
     answer_at, clarify_at = operating_points(oof)
     ranker, decision = fit_model(examples)
     return Model(ranker, decision, answer_at, clarify_at, FEATURES,
-                 f"{len(examples)} examples, digest {stamp}"), oof
+                 f"{len(examples)} examples, digest {stamp}", scope), oof

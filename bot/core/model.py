@@ -110,6 +110,35 @@ class Trees:
         return t
 
 
+@dataclass(frozen=True, eq=True)
+class ScopeWords:
+    """What a question's words say about whether the brief answers it: a logistic regression on the words (stems
+    and intent pseudo-words, as the engine reads them) of the labeled sets' questions, in scope or not. Words like
+    "cost", "age" or "next" lean out of scope whatever they are asked about; "tho" or "pls" lean nowhere. Two
+    features come from it: the question's log-odds (``logit``) and, per candidate, the weight of the out-of-scope
+    words the candidate lacks (``lacking``)."""
+
+    intercept: float = 0.0
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def logit(self, words) -> float:
+        w = self.weights
+        return self.intercept + math.fsum(w.get(t, 0.0) for t in words)
+
+    def lacking(self, words, has) -> float:
+        """The (negative) weight of the words, leaning out of scope, for which ``has(word)`` is false; intent
+        pseudo-words ("?when") are the engine's business (its hard constraints), not the candidate's words."""
+        w = self.weights
+        return math.fsum(min(0.0, w.get(t, 0.0)) for t in words if t[0] != "?" and not has(t))
+
+    def to_dict(self) -> dict:
+        return {"intercept": float(self.intercept), "weights": {k: float(v) for k, v in sorted(self.weights.items())}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ScopeWords":
+        return cls(float(d["intercept"]), {str(k): float(v) for k, v in d["weights"].items()})
+
+
 def decision_features(probs: np.ndarray, feats: np.ndarray,
                       paragraphs: Sequence[frozenset[str]] | None = None) -> np.ndarray:
     """The decision's view of a question: the ranker's probability of its best candidate, of its best rival and
@@ -137,10 +166,12 @@ class Model:
     clarify_at: float  # otherwise offer "did you mean" when it is at least this (and two candidates are close)
     features: tuple[str, ...] = FEATURES
     trained_on: str = ""
+    scope: ScopeWords = field(default_factory=ScopeWords)  # the words' lean: two of the candidates' features
 
     @classmethod
     def placeholder(cls) -> "Model":
-        """A model that knows nothing (every probability 0.5, never answers): what training starts from."""
+        """A model that knows nothing (every probability 0.5, never answers, no word leans): what training starts
+        from."""
         return cls(Trees.empty(), Trees.empty(), 2.0, 2.0, FEATURES, "placeholder")
 
     def rank(self, feats: np.ndarray) -> np.ndarray:
@@ -152,17 +183,18 @@ class Model:
         return float(self.decision.probabilities(x)[0])
 
     def to_json(self) -> str:
-        return json.dumps({"format": 2, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
+        return json.dumps({"format": 3, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
                            "ranker": self.ranker.to_dict(), "decision": self.decision.to_dict(),
+                           "scope": self.scope.to_dict(),
                            "answer_at": round(self.answer_at, 6), "clarify_at": round(self.clarify_at, 6),
                            "trained_on": self.trained_on}, sort_keys=True, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Model":
         d = json.loads(text)
-        if d.get("format") != 2 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
+        if d.get("format") != 3 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
             raise ValueError("the decision model was trained on other features: retrain it (scripts/train_decision.py)")
         return cls(Trees.from_dict(d["ranker"]), Trees.from_dict(d["decision"]), float(d["answer_at"]),
-                   float(d["clarify_at"]), FEATURES, d.get("trained_on", ""))
+                   float(d["clarify_at"]), FEATURES, d.get("trained_on", ""), ScopeWords.from_dict(d["scope"]))
 
 
