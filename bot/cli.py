@@ -88,9 +88,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"  {len(k.entries)} Q&A entries ({n_phr} phrasings), {len(k.facts)} facts, {len(k.topics)} topics, "
           f"{len(k.aliases)} aliases", file=out)
     n_asked = sum(len(qs) for _, qs in k.asked_out_of_scope)
-    if n_asked:
+    if n_asked or report.stale_asked:
         print(f"  {n_asked} questions asked out of scope (asked_out_of_scope.yaml, made by scripts/train_decision.py "
               f"from the training sets)", file=out)
+    if report.stale_asked:
+        print(f"  {report.stale_asked} of them left out: filed under an id that is gone, or now a phrasing; run "
+              f"scripts/train_decision.py to make the file anew", file=out)
     print(f"  coverage: {total - len(report.uncited)}/{total} paragraphs cited", file=out)
     for p in report.uncited:
         print(f"  not cited: {p.id} ({p.ref}): {p.text[:70]}", file=out)

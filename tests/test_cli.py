@@ -207,11 +207,19 @@ def test_check_phrasings_lists_near_misses_the_bot_answers(kb_copy):
     code, out, _ = run("check", "--phrasings", "--warn-only")
     assert code == 0 and "phrasings answered with their own entry:" in out
     before = re.search(r"near misses the bot abstains on: (\d+)/(\d+)", out)
-    assert before and before.group(1) == before.group(2)
+    # the learned decision's own view: nearly every curated near miss, and each one it would answer is listed
+    assert before and int(before.group(1)) >= 0.99 * int(before.group(2))
+    listed = re.findall(r"^    \[[^\]]+\] .*: (?:answered with |clarify)", out[before.end():].split("fidelity:")[0], re.M)
+    assert len(listed) == int(before.group(2)) - int(before.group(1))
     # a near miss filed under an entry that does not answer it, worded like another entry's phrasing: the check
-    # asks it too, and the bot abstains on it (a near miss the curator wrote down is never answered)
+    # asks it too, and the learned decision abstains on it on its own
     f = kb_copy / "near_misses.yaml"
     f.write_text(f.read_text().replace("  about-title:\n", "  about-title:\n    - who wrote this brief then\n", 1))
     code, out, _ = run("--knowledge", str(kb_copy), "check", "--phrasings", "--warn-only")
-    n = int(before.group(2)) + 1
-    assert code == 0 and f"near misses the bot abstains on: {n}/{n}" in out
+    after = re.search(r"near misses the bot abstains on: (\d+)/(\d+)", out)
+    assert code == 0 and after and int(after.group(2)) == int(before.group(2)) + 1
+    listed = re.findall(r"^    \[[^\]]+\] .*: (?:answered with |clarify)", out[after.end():].split("fidelity:")[0], re.M)
+    assert len(listed) == int(after.group(2)) - int(after.group(1))
+    # asked as it is, the bot abstains on it, whatever the model makes of it
+    code, out, _ = run("--knowledge", str(kb_copy), "ask", "--json", "who wrote this brief then")
+    assert code == 0 and json.loads(out)["status"] == "abstained"

@@ -592,14 +592,18 @@ class Engine:
                            offer=())
         if own is None and scope is None and leans_on_earlier(text):  # "and how long is it?", nothing earlier
             return hold_back(best, "a follow-up with nothing earlier to follow: which one is meant?")
-        if best.outcome == "answered":
+        # the message's question sentences alone too, and the most confident reading wins: a whole message padded
+        # with remarks ("... I need it for my notes.") can pass the bar with a worse answer than its question alone
+        # gets; once some reading is answered, one more reading at most is tried
+        answered = best.outcome == "answered"
+        if answered and own is not None:  # the message is a phrasing, word for word
             return best
         for asked in question_readings(text)[:MAX_READINGS]:
             own = self._phrasing_of(asked, exclude)
             v = judge_reading(self.model, read(self, asked, exclude, scope, semantic, keep=own), own)
             if v.confidence > best.confidence:
                 best = v
-            if best.outcome == "answered":
+            if answered or best.outcome == "answered":
                 break
         return best
 

@@ -87,6 +87,7 @@ class LoadReport:
     knowledge: Knowledge
     uncited: tuple[Paragraph, ...]  # paragraphs nothing cites (coverage)
     files: tuple[str, ...]
+    stale_asked: int = 0  # questions in ASKED_FILE left out: filed under an id that is gone, or now a phrasing
 
 
 class _Doc:
@@ -134,6 +135,7 @@ class _Collector:
         self.unreadable: set[str] = set()  # files that could not be read or parsed: checks that need them wait
         self.unreadable_topics = False  # topics.yaml is broken: "unknown topic" would be a knock-on error
         self.unreadable_ids = False  # a Q&A file or facts.yaml is broken: "no entry with id" would be too
+        self.stale_asked = 0  # questions of the generated ASKED_FILE left out (see LoadReport)
 
     def add(self, doc: _Doc | str, path: tuple, item: str, message: str) -> None:
         if isinstance(doc, _Doc):
@@ -358,8 +360,14 @@ def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry], facts: l
     phrasings = {" ".join(q.casefold().split()): e.id for e in entries for q in e.questions}
     known = {e.id for e in entries} | c.declared | {f"{FACT_PREFIX}{f.id}" for f in facts}
     out = []
+    generated = key != "near_misses"
     for entry_id, questions in items.items():
         path = (key, entry_id)
+        if generated and entry_id not in known and not c.unreadable_ids:
+            # a generated list outlives the entry it was filed under: it is evidence, not curation, so a curator
+            # who removes or renames an entry is not stopped by it (`check` says to make the file anew)
+            c.stale_asked += len(questions) if isinstance(questions, list) else 1
+            continue
         if entry_id not in known:
             if c.unreadable_ids:
                 continue  # the id may be in the file that could not be read: that problem is the one to fix
@@ -369,11 +377,15 @@ def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry], facts: l
         # a question asked out of scope is kept as it was asked (up to what a Discord message holds)
         limit = MAX_QUESTION_CHARS if key == "near_misses" else 2000
         qs = _str_list(c, doc, path, entry_id, questions, "near misses", 1, limit)
+        if generated:  # a question since made a phrasing: the curator's phrasing wins
+            kept = tuple(q for q in qs if " ".join(q.casefold().split()) not in phrasings)
+            c.stale_asked += len(qs) - len(kept)
+            out.append((entry_id, kept))
+            continue
         for q in qs:
             owner = phrasings.get(" ".join(q.casefold().split()))
             if owner is not None:
-                again = " (run scripts/train_decision.py to make this file anew)" if key != "near_misses" else ""
-                c.add(doc, path, entry_id, f"'{q}' is also a phrasing of entry '{owner}': it cannot be both{again}")
+                c.add(doc, path, entry_id, f"'{q}' is also a phrasing of entry '{owner}': it cannot be both")
         out.append((entry_id, qs))
     return out
 
@@ -664,7 +676,7 @@ def _load_report(root: Path) -> LoadReport:
     uncited = tuple(p for p in brief.paragraphs() if p.id not in cited)
     log.info("loaded knowledge %s: %d entries, %d facts, %d paragraphs",
              knowledge.version, len(entries), len(facts), len(paragraphs))
-    return LoadReport(knowledge, uncited, tuple(_rel(f, root) for f in files if f in c.raw))
+    return LoadReport(knowledge, uncited, tuple(_rel(f, root) for f in files if f in c.raw), c.stale_asked)
 
 
 def load_knowledge(root: str | Path) -> Knowledge:
