@@ -45,6 +45,11 @@ class Candidate:
         return dict(zip(FEATURES, self.features, strict=True))
 
 
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` largest values, in no order (a partition: the near misses are thousands)."""
+    return np.argpartition(-values, k)[:k] if len(values) > k else np.arange(len(values))
+
+
 def _lead(values: list[float], i: int) -> float:
     """How far values[i] is above the best of the others (negative when below)."""
     others = [v for j, v in enumerate(values) if j != i]
@@ -159,6 +164,6 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
     if near is not None and len(near) and a.tokens:
         weights, qset, _, total = engine._query_weights(a.tokens, a.intents)
         near_words = max(engine._closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
-                         for j in np.argsort(-near)[:NEAR_WORDS_OF])
+                         for j in _top(near, NEAR_WORDS_OF))
     return Reading(text, a, meaning, near,
                    candidate_features(engine, a, meaning, near, near_words, own_near, by_meaning))
