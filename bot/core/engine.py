@@ -80,6 +80,11 @@ class _Unit:
     near_misses: list[frozenset[str]] = field(default_factory=list)  # questions this unit must not answer
     phrased: frozenset[str] = frozenset()  # every word of its phrasings (their union)
 
+    def knows(self, word: str) -> bool:
+        """Whether the word is the unit's own or in the passage it cites: what "the candidate lacks a word of the
+        question" means, for the learned decision's features and for training (one definition for both)."""
+        return word in self.tokens or word in self.context
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:

@@ -122,7 +122,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
             float(min(engine.heads_missing(a, u), 2)),
-        ) + question_facts + (prior, scope.lacking(qwords, lambda t: t in u.tokens or t in u.context), meaning_known)
+        ) + question_facts + (prior, scope.lacking(qwords, u.knows), meaning_known)
         out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
 

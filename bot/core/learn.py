@@ -61,7 +61,7 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
     a = r.analysis
     words = frozenset(a.tokens) | a.intents
     units = [engine._units[c.unit] for c in r.candidates]
-    lacks = tuple(frozenset(t for t in words if t[0] != "?" and t not in u.tokens and t not in u.context)
+    lacks = tuple(frozenset(t for t in words if t[0] != "?" and not u.knows(t))
                   for u in units)
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
                    [c.paragraphs for c in r.candidates], words, lacks)
@@ -314,10 +314,10 @@ def asked_out_of_scope(engine, root: Path) -> dict[str, list[str]]:
     empty): which candidate comes first must not depend on this list."""
     from .evaluation import load_items
     from .models import FACT_PREFIX
+    from .text import same_question_key as fold
 
     if engine.knowledge.asked_out_of_scope:
         raise ValueError("build the list with an engine that does not have it")
-    fold = lambda q: " ".join(q.casefold().split())  # noqa: E731 (the loader's key for "the same question")
     taken = {fold(q) for e in engine.knowledge.entries for q in e.questions}
     taken |= {fold(q) for _, qs in engine.knowledge.near_misses for q in qs}
     out: dict[str, list[str]] = {}

@@ -30,7 +30,7 @@ from .models import (
     Topic,
 )
 from .limits import ITEM_ID
-from .text import normalise_for_quote, sentences
+from .text import normalise_for_quote, same_question_key, sentences
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ def _load_aliases(c: _Collector, doc: _Doc) -> list[tuple[str, tuple[str, ...]]]
             continue
         vs = _str_list(c, doc, path, canonical, variants, "variants")
         for v in vs:
-            key = " ".join(v.casefold().split())
+            key = same_question_key(v)
             if key in owner and owner[key] != canonical:
                 c.add(doc, path, canonical, f"variant '{v}' is also a variant of '{owner[key]}'")
             owner[key] = canonical
@@ -357,7 +357,7 @@ def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry], facts: l
     items = _mapping(c, doc, key, "an entry id (or fact:<fact id>) to a list of questions")
     if items is None:
         return []
-    phrasings = {" ".join(q.casefold().split()): e.id for e in entries for q in e.questions}
+    phrasings = {same_question_key(q): e.id for e in entries for q in e.questions}
     known = {e.id for e in entries} | c.declared | {f"{FACT_PREFIX}{f.id}" for f in facts}
     out = []
     generated = key != "near_misses"
@@ -378,12 +378,12 @@ def _load_near_misses(c: _Collector, doc: _Doc, entries: list[QAEntry], facts: l
         limit = MAX_QUESTION_CHARS if key == "near_misses" else 2000
         qs = _str_list(c, doc, path, entry_id, questions, "near misses", 1, limit)
         if generated:  # a question since made a phrasing: the curator's phrasing wins
-            kept = tuple(q for q in qs if " ".join(q.casefold().split()) not in phrasings)
+            kept = tuple(q for q in qs if same_question_key(q) not in phrasings)
             c.stale_asked += len(qs) - len(kept)
             out.append((entry_id, kept))
             continue
         for q in qs:
-            owner = phrasings.get(" ".join(q.casefold().split()))
+            owner = phrasings.get(same_question_key(q))
             if owner is not None:
                 c.add(doc, path, entry_id, f"'{q}' is also a phrasing of entry '{owner}': it cannot be both")
         out.append((entry_id, qs))
@@ -553,7 +553,7 @@ def _cross_checks(c: _Collector, docs: dict[str, _Doc], entries: list[QAEntry], 
                 c.problems.append(Problem(file, line, e.id, "an entry cannot be related to itself"))
         local: set[str] = set()
         for q in e.questions:
-            key = " ".join(q.casefold().split())
+            key = same_question_key(q)
             if key in local:
                 c.problems.append(Problem(file, line, e.id, f"phrasing '{q}' appears twice in this entry"))
             local.add(key)

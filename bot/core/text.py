@@ -311,6 +311,12 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def same_question_key(text: str) -> str:
+    """The key under which two texts are "the same question" in the knowledge files (case and runs of spaces
+    aside): a phrasing may not also be a near miss, a variant belongs to one alias, and so on."""
+    return " ".join(text.casefold().split())
+
+
 def normalise_for_quote(text: str) -> str:
     """What "verbatim" means for a quote: only whitespace and curly quotes are normalised."""
     return " ".join(text.translate(_QUOTES).split())
