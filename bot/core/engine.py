@@ -178,6 +178,14 @@ class Engine:
         # with all of them at once
         self._texts = _Texts([u.phrasings for u in self._units] + [u.near_misses for u in self._units],
                              self._own_weight)
+        # per fact, the Q&A entries that cite its paragraph, in unit order (a fact's "did you mean" offers them)
+        by_paragraph: dict[str, list[int]] = {}
+        for j, u in enumerate(self._units):
+            if u.kind == "qa":
+                for pid in u.paragraphs:
+                    by_paragraph.setdefault(pid, []).append(j)
+        self._citing = {i: sorted({j for pid in u.paragraphs for j in by_paragraph.get(pid, ())})
+                        for i, u in enumerate(self._units) if u.kind == "fact"}
         # each phrasing's words (not its intent pseudo-words) sorted, one space apart: what fuzzy matching reads
         self._sorted_words = {p: " ".join(sorted(t for t in p if t[0] != "?"))
                               for u in self._units for p in u.phrasings}
@@ -679,9 +687,8 @@ class Engine:
         out: list[int] = []
         for i in units:
             out.append(i)
-            u = self._units[i]
-            if u.kind == "fact":
-                cite = [j for j, w in enumerate(self._units) if w.kind == "qa" and w.paragraphs & u.paragraphs]
+            if self._units[i].kind == "fact":
+                cite = list(self._citing[i])
                 if meaning is not None:
                     cite.sort(key=lambda j: -float(meaning[j]))
                 out += cite
