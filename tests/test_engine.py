@@ -406,3 +406,51 @@ def test_a_question_may_open_with_a_discourse_word():
     assert asked_as_question("ok but who wrote it")
     assert not asked_as_question("and what about gas")  # a topic to browse
     assert not asked_as_question("gas")
+
+
+def _torn(engine, question, share):
+    """The verdict on ``question`` with its probabilities rewritten: the best candidate as it was, and one that
+    cites other paragraphs (a Q&A entry) at ``share`` of the best's probability; the rest far below."""
+    from dataclasses import replace
+
+    v = engine.judge(question)
+    assert v.outcome == "answered"
+    cands = v.reading.candidates
+    best = v.order[0]
+    other = next(i for i, c in enumerate(cands) if i != best and c.kind == "qa" and not c.paragraphs & cands[best].paragraphs)
+    probs = [0.001] * len(cands)
+    probs[best], probs[other] = 0.8, 0.8 * share
+    order = (best, other) + tuple(i for i in range(len(cands)) if i not in (best, other))
+    return replace(v, probabilities=tuple(probs), order=order), cands[best], cands[other]
+
+
+@pytest.mark.parametrize("question", ["how long is the power of siberia 2 pipeline", "who wrote the brief"])
+def test_an_answer_offers_the_other_reading_first_when_the_model_was_torn(engine, question):
+    v, best, other = _torn(engine, question, 0.9)
+    a = engine.answer_from(question, v)
+    assert a.status is Status.ANSWERED and a.match.id == best.id  # still the best one's answer
+    assert a.candidates[0] == other.id and len(a.candidates) <= 3 and len(set(a.candidates)) == len(a.candidates)
+    assert a.related[0] == engine.knowledge.entry(other.id).title and len(a.related) == len(a.candidates)
+    # not torn: only the curated related questions
+    v, best, other = _torn(engine, question, 0.1)
+    a = engine.answer_from(question, v)
+    assert other.id not in a.candidates[:1] or other.id in engine.knowledge.entry(best.id).related
+    assert a.candidates == tuple(r for r in engine.knowledge.entry(best.id).related if engine.knowledge.entry(r))[:3]
+
+
+def test_another_wording_of_the_same_passage_is_no_rival(engine):
+    from dataclasses import replace
+
+    from bot.core.decide import rivals
+
+    v = engine.judge("how long is the power of siberia 2 pipeline")
+    cands = v.reading.candidates
+    best = v.order[0]
+    same = [i for i, c in enumerate(cands) if i != best and c.paragraphs & cands[best].paragraphs]
+    assert same  # pos2.3 answers several questions: its length, its capacity, its route ...
+    probs = [0.001] * len(cands)
+    probs[best] = 0.8
+    for i in same:
+        probs[i] = 0.79
+    v = replace(v, probabilities=tuple(probs))
+    assert rivals(v) == []

@@ -75,6 +75,16 @@ def _within(order, probs, share: float) -> list[int]:
     return [i for i in order if probs[i] >= share * best and probs[i] >= SUGGEST_FLOOR]
 
 
+def rivals(v: Verdict) -> list[int]:
+    """The candidates (best first) the ranker finds plausible besides the best one, that cite none of its
+    paragraphs: other readings of the question, not other wordings of the same answer."""
+    if not v.order:
+        return []
+    top = v.reading.candidates[v.order[0]].paragraphs
+    return [i for i in _within(v.order, v.probabilities, PLAUSIBLE)[1:]
+            if not (v.reading.candidates[i].paragraphs & top)]
+
+
 def hold_back(v: Verdict, reason: str) -> Verdict:
     """A verdict that must not answer (a named rule outside the model): "did you mean" with its plausible
     candidates when there are two or more and the best is worth offering (as for a topic to browse), otherwise

@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from .models import FACT_PREFIX, Answer, Fact, Knowledge, Match, QAEntry, Status
-from .decide import SUGGEST_FLOOR, Verdict, hold_back, judge_reading, load_model
+from .decide import SUGGEST_FLOOR, Verdict, hold_back, judge_reading, load_model, rivals
 from .features import read
 from .model import Model
 from .semantic import Encoder, SemanticIndex
@@ -655,7 +655,7 @@ class Engine:
             # matched by meaning rather than by its words: say what the question was read as, to be checked
             if unit.kind == "qa" and (best.scored is None or best.scored.close < READ_AS_BELOW):
                 answer = replace(answer, read_as=self.knowledge.entry(unit.id).title)
-            return answer
+            return self._with_rival(answer, v)
         top = ranked[0][1] if ranked else 0.0
         plausible = [c.unit for c, p in ranked if p >= SUGGEST_FLOOR]
         if v.outcome == "clarify":
@@ -680,6 +680,20 @@ class Engine:
             ids = self.starter_ids()[:3]
         return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
                       Match(None, None, round(top, 4)), conf, (), tuple(ids))
+
+    def _with_rival(self, answer: Answer, v: Verdict) -> Answer:
+        """An answer whose question the model also read another way, nearly as likely (another passage): that
+        reading becomes the first of its related questions, one click away if the answer was not what was asked."""
+        units = [v.reading.candidates[i].unit for i in rivals(v)]
+        if not units:
+            return answer
+        taken = {answer.match.id} if answer.match.kind == "qa" else set()
+        ids = [i for i in self._entry_ids(self._with_passages(units, v.reading.meaning), limit=1) if i not in taken]
+        if not ids:
+            return answer
+        related = tuple(dict.fromkeys(ids + list(answer.candidates)))[:3]
+        return replace(answer, related=tuple(self.knowledge.entry(i).title for i in related), candidates=related,
+                       suggestions=tuple(self.knowledge.entry(i).title for i in related))
 
     def _with_passages(self, units: list[int], meaning: np.ndarray | None = None) -> list[int]:
         """Units, with each fact followed by the Q&A entries that cite its paragraph (a fact is no suggestion),
