@@ -424,7 +424,7 @@ def _torn(engine, question, share):
     return replace(v, probabilities=tuple(probs), order=order), cands[best], cands[other]
 
 
-@pytest.mark.parametrize("question", ["how long is the power of siberia 2 pipeline", "who wrote the brief"])
+@pytest.mark.parametrize("question", ["pos2 pipeline length in km?", "who is the author of this paper"])
 def test_an_answer_offers_the_other_reading_first_when_the_model_was_torn(engine, question):
     v, best, other = _torn(engine, question, 0.9)
     a = engine.answer_from(question, v)
@@ -436,6 +436,17 @@ def test_an_answer_offers_the_other_reading_first_when_the_model_was_torn(engine
     a = engine.answer_from(question, v)
     assert other.id not in a.candidates[:1] or other.id in engine.knowledge.entry(best.id).related
     assert a.candidates == tuple(r for r in engine.knowledge.entry(best.id).related if engine.knowledge.entry(r))[:3]
+
+
+def test_a_phrasing_word_for_word_offers_no_other_reading(engine):
+    from dataclasses import replace
+
+    question = "How long is the Power of Siberia 2 pipeline?"  # a phrasing of pos2-length
+    v = engine.judge(question)
+    probs = [0.9] * len(v.reading.candidates)  # every candidate as likely as the best
+    a = engine.answer_from(question, replace(v, probabilities=tuple(probs)))
+    assert a.match.id == "pos2-length"
+    assert a.candidates == tuple(r for r in engine.knowledge.entry("pos2-length").related if engine.knowledge.entry(r))[:3]
 
 
 def test_another_wording_of_the_same_passage_is_no_rival(engine):

@@ -683,7 +683,10 @@ class Engine:
 
     def _with_rival(self, answer: Answer, v: Verdict) -> Answer:
         """An answer whose question the model also read another way, nearly as likely (another passage): that
-        reading becomes the first of its related questions, one click away if the answer was not what was asked."""
+        reading becomes the first of its related questions, one click away if the answer was not what was asked.
+        A question the curator wrote down as one of the entry's phrasings has no other reading."""
+        if self._phrasing_of(v.reading.text) is not None:
+            return answer
         units = [v.reading.candidates[i].unit for i in rivals(v)]
         if not units:
             return answer
