@@ -72,6 +72,66 @@ def test_training_reads_the_words_lean_as_the_bot_does(engine):
         assert (live[:, cols[1]] <= 0).all()
 
 
+def test_the_usual_words_add_up_as_documented():
+    from bot.core.model import UsualWords
+
+    docs = [learn._Doc(frozenset({"pipelin", "long", "?howmuch"}), ("qa:len",), "s", "a"),
+            learn._Doc(frozenset({"pipelin", "long"}), ("qa:len",), "s", "b"),
+            learn._Doc(frozenset({"pipelin", "gas", "brief"}), ("qa:gas",), "s", "c"),
+            learn._Doc(frozenset({"author", "brief"}), ("qa:who", "fact:who"), "s", "d")]
+    u = learn.fit_usual(docs)
+    assert u.seen["qa:len"]["long"] > u.seen["qa:len"]["pipelin"] > 0  # "long" is only ever asked of it
+    assert u.seen["qa:gas"]["brief"] < u.seen["qa:gas"]["gas"]  # "brief" is asked of other units too
+    assert u.seen["fact:who"] == u.seen["qa:who"]  # a question right for two units counts for both
+    assert u.default["qa:len"] < 0 and "gas" not in u.seen["qa:len"]
+    mean, hits = u.score(frozenset({"long", "gas"}), "qa:len")
+    assert hits == 0.5 and mean == pytest.approx((u.seen["qa:len"]["long"] + u.default["qa:len"]) / 2)
+    assert u.score(frozenset({"long"}), "qa:never-asked") == (0.0, 0.0)  # a unit nobody asked about leans nowhere
+    (m1, lead1, h1), (m2, lead2, h2) = u.features(frozenset({"pipelin", "long"}), ["qa:len", "qa:gas"])
+    assert lead1 == pytest.approx(m1 - m2) and lead2 == pytest.approx(m2 - m1) and lead1 > 0 and h1 == 1.0
+    assert UsualWords.from_dict(u.to_dict()) == u
+
+
+def _bare(group: str, q: str, words: set[str], ids: list[str], right: list[int], in_scope: bool = True):
+    return learn.Example(group, q, in_scope, np.zeros((len(ids), len(FEATURES))),
+                         np.array([1.0 if n in right else 0.0 for n in range(len(ids))]), ids,
+                         [frozenset() for _ in ids], frozenset(words))
+
+
+def test_the_usual_words_are_cross_fitted_without_the_question_itself():
+    """A labeled question's profile features never count its own fold, nor its copy among the phrasings; a
+    phrasing's never count itself. The shipped profile counts everything."""
+    col = FEATURES.index("usual_hits")
+    sets = [_bare(f"set{k}", f"filler question {k}", {"filler", f"w{k}"}, ["qa:x", "qa:y"], [k % 2])
+            for k in range(learn.FOLDS)]
+    asked = _bare("set0", "zebra pipeline", {"zebra", "pipelin"}, ["qa:x", "qa:y"], [0])
+    copied = _bare("phrasings", "Zebra  pipeline", {"zebra", "pipelin"}, ["qa:x"], [0])
+    own = _bare("phrasings", "okapi question", {"okapi"}, ["qa:y"], [0])
+    out, final = learn.usual_fitted(sets + [asked, copied, own])
+    by_q = {e.question: e for e in out}
+    assert by_q["zebra pipeline"].features[0, col] == 0.0  # neither it nor its copy was counted for it
+    assert by_q["okapi question"].features[0, col] == 0.0
+    assert final.score(frozenset({"zebra"}), "qa:x")[1] == 1.0 and final.score(frozenset({"okapi"}), "qa:y")[1] == 1.0
+
+
+def test_training_reads_the_usual_words_as_the_bot_does(engine):
+    from bot.core.evaluation import Item
+    from bot.core.features import read
+
+    usual = engine.model.usual
+    assert usual.seen, "the model ships no profiles: retrain it"
+    cols = slice(FEATURES.index("usual"), FEATURES.index("usual_hits") + 1)
+    for q in ("how long is pos2", "when was the summit tho", "who wrote this brief"):
+        bare = learn.example(engine, "probe", Item(q, False))
+        bare.features[:, cols] = 0.0  # as training reads it (with a model that knows no profiles yet)
+        filled = learn.with_usual(bare, usual)
+        live = np.array([c.features for c in read(engine, q).candidates])
+        assert len(live) and np.array_equal(filled.features[:, cols], live[:, cols]), q
+    # the pipeline's length is how "how long is pos2" is usually asked: its profile leads every other candidate's
+    best = max(read(engine, "how long is pos2").candidates, key=lambda c: c.named()["usual"])
+    assert best.id == "pos2-length" and best.named()["usual_lead"] > 0
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     text = load_model().to_json().replace('"meaning"', '"meaning_renamed"', 1)
     with pytest.raises(ValueError, match="retrain"):
@@ -141,8 +201,8 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
     shipped = load_model()
     assert shipped.trained_on.endswith(learn.digest(examples)), \
         "the training data changed: run scripts/train_decision.py"
-    examples, scope = learn.scoped(examples)
-    assert scope == shipped.scope
+    examples, scope, usual = learn.cross_fitted(examples)
+    assert scope == shipped.scope and usual == shipped.usual
     ranker, decision = learn.fit_model(examples)
     assert ranker == shipped.ranker and decision == shipped.decision
 

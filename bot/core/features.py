@@ -4,7 +4,8 @@ The engine's earlier stages read the question once (``Analysis``: tokens, number
 the knowledge base's units by their words (``Scored``) and by meaning (cosines with the phrasings and the near
 misses). This module turns that into numbers: for each candidate unit the lexical features, its closeness in
 meaning, how it compares with the other candidates, how close the nearest listed near miss is, whether the names
-the question uses are the unit's, and a few facts about the question itself. ``bot/core/decision.py`` scores
+the question uses are the unit's, how the question's words compare with the words people usually ask the unit
+with (``model.UsualWords``), and a few facts about the question itself. ``bot/core/decision.py`` scores
 them; ``scripts/train_decision.py`` learns the weights.
 """
 
@@ -26,7 +27,7 @@ FEATURES = (
     "meaning", "meaning_lead", "meaning_top", "lex_top", "lex_lead", "lexical_missing",
     "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
     "heads_missing", "question_words", "telling_words", "unknown_words", "framing_only", "asked",
-    "scope_prior", "lacking_weight", "meaning_known",
+    "scope_prior", "lacking_weight", "usual", "usual_lead", "usual_hits", "meaning_known",
 )
 
 
@@ -103,6 +104,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     qwords = frozenset(a.tokens) | a.intents
     prior = scope.logit(qwords)
     meaning_known = 1.0 if meaning is not None else 0.0
+    usual = engine.model.usual.features(qwords, [f"{units[i].kind}:{units[i].id}" for i in picked])
     out: list[Candidate] = []
     for n, i in enumerate(picked):
         u = units[i]
@@ -122,7 +124,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
             float(min(engine.heads_missing(a, u), 2)),
-        ) + question_facts + (prior, scope.lacking(qwords, u.knows), meaning_known)
+        ) + question_facts + (prior, scope.lacking(qwords, u.knows)) + usual[n] + (meaning_known,)
         out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -28,7 +29,8 @@ import numpy as np
 
 from .evaluation import Item, judge
 from .features import FEATURES, read
-from .model import DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, decision_features, expand
+from .model import DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, UsualWords, decision_features, expand
+from .text import same_question_key
 
 
 
@@ -251,6 +253,99 @@ def scoped(examples: Sequence[Example], folds: int | None = None) -> tuple[list[
     return out, final
 
 
+_USUAL = FEATURES.index("usual")
+USUAL_ALPHA = 1.0  # the profile's smoothing: a unit's counts plus this many words drawn from all questions
+USUAL_DECIMALS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """One question in the units' profiles: its words, the units it is a right answer for, its source."""
+
+    words: frozenset[str]
+    units: tuple[str, ...]
+    group: str
+    key: str  # text.same_question_key of the question
+
+
+def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
+    """The questions the profiles count: every phrasing and every in-scope labeled question, once each (a labeled
+    question is read twice, with and without its meaning), under the candidates that are right answers to it."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in examples:
+        if not e.in_scope or e.group == "near-misses" or (e.group, e.question) in seen:
+            continue
+        seen.add((e.group, e.question))
+        units = tuple(e.ids[int(i)] for i in np.flatnonzero(e.labels))
+        if units:
+            out.append(_Doc(e.words, units, e.group, same_question_key(e.question)))
+    return out
+
+
+def fit_usual(docs: Iterable[_Doc]) -> UsualWords:
+    """model.UsualWords from ``docs``: for unit u and word w, log(P(w | u) / P(w)), with P(w | u) smoothed
+    towards P(w) by USUAL_ALPHA words (a question right for two units counts half for each)."""
+    from collections import Counter, defaultdict
+
+    per_unit: dict[str, Counter] = defaultdict(Counter)
+    total: Counter = Counter()
+    everywhere: Counter = Counter()
+    for d in docs:
+        share = 1.0 / len(d.units)
+        for u in d.units:
+            per_unit[u].update({w: share for w in d.words})
+            total[u] += share * len(d.words)
+        everywhere.update(d.words)
+    n_words = sum(everywhere.values()) + len(everywhere) + 1
+    p = {w: (c + 1) / n_words for w, c in everywhere.items()}
+    r = lambda v: round(v, USUAL_DECIMALS)  # noqa: E731
+    default = {u: r(math.log(USUAL_ALPHA / (total[u] + USUAL_ALPHA))) for u in sorted(per_unit)}
+    seen = {u: {w: r(math.log((c + USUAL_ALPHA * p[w]) / (total[u] + USUAL_ALPHA) / p[w]))
+                for w, c in sorted(counts.items())} for u, counts in sorted(per_unit.items())}
+    return UsualWords(default, seen)
+
+
+def with_usual(e: Example, usual: UsualWords) -> Example:
+    """``e`` with its three profile features (usual, usual_lead, usual_hits) as ``usual`` gives them."""
+    f = e.features.copy()
+    if len(f):
+        f[:, _USUAL:_USUAL + 3] = usual.features(e.words, e.ids)
+    return dataclasses.replace(e, features=f)
+
+
+def usual_fitted(examples: Sequence[Example], folds: int | None = None) -> tuple[list[Example], UsualWords]:
+    """The examples with their profile features cross-fitted, and the profile that ships (from every question).
+    A labeled question's come from profiles that never counted its fold, nor any question that is one of the
+    fold's word for word (the curator copied some into the phrasings, and a few sets share a question); a phrasing's from profiles without a sixth of the phrasings
+    (its own among them) and without the labeled questions that are it word for word; a near miss's from the
+    shipped one."""
+    folds = folds or FOLDS
+    fold_of = folds_of(examples, folds)
+    docs = usual_docs(examples)
+    final = fit_usual(docs)
+    fold_keys = [{same_question_key(e.question) for e in examples if fold_of.get(e.group, -1) == k}
+                 for k in range(folds)]
+    per_fold = [fit_usual(d for d in docs if fold_of.get(d.group, -1) != k and d.key not in fold_keys[k])
+                for k in range(folds)]
+
+    def part(key: str) -> int:  # a phrasing's share of the phrasings: stable for its text
+        return hashlib.sha256(key.encode()).digest()[0] % folds
+
+    phrased = [{d.key for d in docs if d.group == "phrasings" and part(d.key) == k} for k in range(folds)]
+    per_part = [fit_usual(d for d in docs if d.key not in phrased[k]) for k in range(folds)]
+    out = []
+    for e in examples:
+        if e.group in fold_of:
+            usual = per_fold[fold_of[e.group]]
+        elif e.group == "phrasings":
+            usual = per_part[part(same_question_key(e.question))]
+        else:
+            usual = final
+        out.append(with_usual(e, usual))
+    return out, final
+
+
 def digest(examples: Sequence[Example]) -> str:
     h = hashlib.sha256()
     for e in examples:
@@ -380,11 +475,19 @@ def operating_points(oof: Sequence[OutOfFold]) -> tuple[float, float]:
     return answer_at, min(answer_at, clarify_at)
 
 
+def cross_fitted(examples: Sequence[Example]) -> tuple[list[Example], ScopeWords, UsualWords]:
+    """The examples with the features learned from the labeled sets themselves (the words' lean, the units'
+    profiles) cross-fitted by fold, and the two that ship."""
+    examples, scope = scoped(examples)
+    examples, usual = usual_fitted(examples)
+    return examples, scope, usual
+
+
 def train(examples: Sequence[Example]) -> tuple[Model, list[OutOfFold]]:
     stamp = digest(examples)  # of the examples as read (the test reads them again and compares)
-    examples, scope = scoped(examples)
+    examples, scope, usual = cross_fitted(examples)
     oof = out_of_fold(copy.deepcopy(list(examples)))
     answer_at, clarify_at = operating_points(oof)
     ranker, decision = fit_model(examples)
     return Model(ranker, decision, answer_at, clarify_at, FEATURES,
-                 f"{len(examples)} examples, digest {stamp}", scope), oof
+                 f"{len(examples)} examples, digest {stamp}", scope, usual), oof

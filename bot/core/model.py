@@ -139,6 +139,50 @@ class ScopeWords:
         return cls(float(d["intercept"]), {str(k): float(v) for k, v in d["weights"].items()})
 
 
+@dataclass(frozen=True, eq=True)
+class UsualWords:
+    """How each unit is usually asked: a naive Bayes profile of the words (stems and intent pseudo-words) of the
+    questions it answers, pooled over its phrasings and the labeled sets' questions it answers right. Where the
+    lexical features compare a question with one phrasing at a time, this compares it with everything people
+    asked of the unit: words spread over many phrasings count together, and words people use for any question
+    ("tho", "brief") lean nowhere. A word ``w`` seen with unit ``u`` scores ``seen[u][w]``, the log of how much
+    likelier ``w`` is in the unit's questions than in all questions (smoothed); any other word ``default[u]``.
+    A unit nobody asked about scores 0 for every word. ``learn.fit_usual`` counts them; the three candidate
+    features are the mean score per word, its lead over the other candidates, and the share of words seen."""
+
+    default: dict[str, float] = field(default_factory=dict)  # per unit key ("qa:<id>", "fact:<id>")
+    seen: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def score(self, words, unit: str) -> tuple[float, float]:
+        """(mean score per word, share of the words seen with the unit)."""
+        if not words:
+            return 0.0, 0.0
+        table = self.seen.get(unit, {})
+        other = self.default.get(unit, 0.0)
+        hits = sum(1 for w in words if w in table)
+        return math.fsum(table.get(w, other) for w in words) / len(words), hits / len(words)
+
+    def features(self, words, units) -> list[tuple[float, float, float]]:
+        """Per candidate unit: its mean score, the lead of that over the best of the other candidates, and the
+        share of the question's words seen with it."""
+        scores = [self.score(words, u) for u in units]
+        means = [m for m, _ in scores]
+        out = []
+        for n, (m, hits) in enumerate(scores):
+            others = means[:n] + means[n + 1:]
+            out.append((m, m - max(others) if others else 0.0, hits))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"default": {k: float(v) for k, v in sorted(self.default.items())},
+                "seen": {u: {w: float(v) for w, v in sorted(t.items())} for u, t in sorted(self.seen.items())}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "UsualWords":
+        return cls({str(k): float(v) for k, v in d["default"].items()},
+                   {str(u): {str(w): float(v) for w, v in t.items()} for u, t in d["seen"].items()})
+
+
 def decision_features(probs: np.ndarray, feats: np.ndarray,
                       paragraphs: Sequence[frozenset[str]] | None = None) -> np.ndarray:
     """The decision's view of a question: the ranker's probability of its best candidate, of its best rival and
@@ -167,6 +211,7 @@ class Model:
     features: tuple[str, ...] = FEATURES
     trained_on: str = ""
     scope: ScopeWords = field(default_factory=ScopeWords)  # the words' lean: two of the candidates' features
+    usual: UsualWords = field(default_factory=UsualWords)  # how each unit is usually asked: three more
 
     @classmethod
     def placeholder(cls) -> "Model":
@@ -183,18 +228,19 @@ class Model:
         return float(self.decision.probabilities(x)[0])
 
     def to_json(self) -> str:
-        return json.dumps({"format": 3, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
+        return json.dumps({"format": 4, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
                            "ranker": self.ranker.to_dict(), "decision": self.decision.to_dict(),
-                           "scope": self.scope.to_dict(),
+                           "scope": self.scope.to_dict(), "usual": self.usual.to_dict(),
                            "answer_at": round(self.answer_at, 6), "clarify_at": round(self.clarify_at, 6),
                            "trained_on": self.trained_on}, sort_keys=True, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Model":
         d = json.loads(text)
-        if d.get("format") != 3 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
+        if d.get("format") != 4 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
             raise ValueError("the decision model was trained on other features: retrain it (scripts/train_decision.py)")
         return cls(Trees.from_dict(d["ranker"]), Trees.from_dict(d["decision"]), float(d["answer_at"]),
-                   float(d["clarify_at"]), FEATURES, d.get("trained_on", ""), ScopeWords.from_dict(d["scope"]))
+                   float(d["clarify_at"]), FEATURES, d.get("trained_on", ""), ScopeWords.from_dict(d["scope"]),
+                   UsualWords.from_dict(d["usual"]))
 
 
