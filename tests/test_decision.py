@@ -118,8 +118,14 @@ def test_training_reads_the_usual_words_as_the_bot_does(engine):
     from bot.core.evaluation import Item
     from bot.core.features import read
 
+    from bot.core.features import word_pairs
+
     usual = engine.model.usual
     assert usual.seen, "the model ships no profiles: retrain it"
+    # the profiles count consecutive words as pairs, in the order the question has them
+    assert word_pairs(engine.read_question("how long is the power of siberia 2").tokens) <= {
+        w for table in usual.seen.values() for w in table}
+    assert word_pairs(["long", "pipelin", "2"]) == {"long pipelin", "pipelin 2"} and not word_pairs(["gas"])
     cols = slice(FEATURES.index("usual"), FEATURES.index("usual_hits") + 1)
     for q in ("how long is pos2", "when was the summit tho", "who wrote this brief"):
         bare = learn.example(engine, "probe", Item(q, False))

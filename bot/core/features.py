@@ -57,6 +57,12 @@ def _lead(values: list[float], i: int) -> float:
     return values[i] - (max(others) if others else 0.0)
 
 
+def word_pairs(tokens) -> frozenset[str]:
+    """The question's consecutive content words, as pairs ("power siberia", "gas price"): what the units'
+    profiles (``model.UsualWords``) count besides the single words."""
+    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+
+
 def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray | None,
                        near_words: float, own_near: np.ndarray | None = None,
                        by_meaning: np.ndarray | None = None) -> list[Candidate]:
@@ -104,7 +110,8 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     qwords = frozenset(a.tokens) | a.intents
     prior = scope.logit(qwords)
     meaning_known = 1.0 if meaning is not None else 0.0
-    usual = engine.model.usual.features(qwords, [f"{units[i].kind}:{units[i].id}" for i in picked])
+    usual = engine.model.usual.features(qwords | word_pairs(a.tokens),
+                                        [f"{units[i].kind}:{units[i].id}" for i in picked])
     out: list[Candidate] = []
     for n, i in enumerate(picked):
         u = units[i]

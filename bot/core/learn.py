@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .evaluation import Item, judge
-from .features import FEATURES, read
+from .features import FEATURES, read, word_pairs
 from .model import DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, UsualWords, decision_features, expand
 from .text import same_question_key
 
@@ -45,6 +45,7 @@ class Example:
     paragraphs: list[frozenset[str]]  # the paragraphs each candidate cites
     words: frozenset[str] = frozenset()  # the question's words and intent pseudo-words, as the engine reads them
     lacks: tuple[frozenset[str], ...] = ()  # per candidate, the question's words (not intents) it lacks
+    pairs: frozenset[str] = frozenset()  # its consecutive content words, paired (features.word_pairs)
 
 
 def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), semantic: bool = True,
@@ -66,7 +67,7 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
     lacks = tuple(frozenset(t for t in words if t[0] != "?" and not u.knows(t))
                   for u in units)
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
-                   [c.paragraphs for c in r.candidates], words, lacks)
+                   [c.paragraphs for c in r.candidates], words, lacks, word_pairs(a.tokens))
 
 
 def knowledge_examples(engine, semantic: bool = True) -> list[Example]:
@@ -270,7 +271,8 @@ class _Doc:
 
 def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
     """The questions the profiles count: every phrasing and every in-scope labeled question, once each (a labeled
-    question is read twice, with and without its meaning), under the candidates that are right answers to it."""
+    question is read twice, with and without its meaning), under the candidates that are right answers to it. A
+    question's "words" here are its words, intent pseudo-words and consecutive pairs of words."""
     seen: set[tuple[str, str]] = set()
     out = []
     for e in examples:
@@ -279,7 +281,7 @@ def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
         seen.add((e.group, e.question))
         units = tuple(e.ids[int(i)] for i in np.flatnonzero(e.labels))
         if units:
-            out.append(_Doc(e.words, units, e.group, same_question_key(e.question)))
+            out.append(_Doc(e.words | e.pairs, units, e.group, same_question_key(e.question)))
     return out
 
 
@@ -310,7 +312,7 @@ def with_usual(e: Example, usual: UsualWords) -> Example:
     """``e`` with its three profile features (usual, usual_lead, usual_hits) as ``usual`` gives them."""
     f = e.features.copy()
     if len(f):
-        f[:, _USUAL:_USUAL + 3] = usual.features(e.words, e.ids)
+        f[:, _USUAL:_USUAL + 3] = usual.features(e.words | e.pairs, e.ids)
     return dataclasses.replace(e, features=f)
 
 

@@ -141,8 +141,8 @@ class ScopeWords:
 
 @dataclass(frozen=True, eq=True)
 class UsualWords:
-    """How each unit is usually asked: a naive Bayes profile of the words (stems and intent pseudo-words) of the
-    questions it answers, pooled over its phrasings and the labeled sets' questions it answers right. Where the
+    """How each unit is usually asked: a naive Bayes profile of the words (stems, intent pseudo-words and pairs of
+    consecutive words: ``features.word_pairs``) of the questions it answers, pooled over its phrasings and the labeled sets' questions it answers right. Where the
     lexical features compare a question with one phrasing at a time, this compares it with everything people
     asked of the unit: words spread over many phrasings count together, and words people use for any question
     ("tho", "brief") lean nowhere. A word ``w`` seen with unit ``u`` scores ``seen[u][w]``, the log of how much
