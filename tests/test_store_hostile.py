@@ -356,3 +356,37 @@ def test_a_short_hash_key_in_the_environment_stops_the_cli_with_a_clear_message(
     main(["ask", "--log", "who wrote the brief"], out=io.StringIO(), err=err)
     assert "BRIEFBOT_HASH_KEY must be at least 32 characters" in err.getvalue()
     assert not (tmp_path / "data" / "briefbot.sqlite3").exists()
+
+
+def test_opening_tries_again_while_another_process_sets_the_new_log_up(tmp_path, monkeypatch):
+    """SQLite can answer "database is locked" at once (no busy wait) to a connection that meets a log another
+    process is switching to WAL: opening tries again until its timeout, and other errors are not retried."""
+    import bot.core.store as store
+
+    real = store._open_once
+    calls = []
+
+    def flaky(path, timeout):
+        calls.append(path)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        return real(path, timeout)
+
+    monkeypatch.setattr(store, "_open_once", flaky)
+    conn = store.open_database(tmp_path / "q.sqlite3", timeout=5.0)
+    assert len(calls) == 3 and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+    calls.clear()
+    monkeypatch.setattr(store, "_open_once", lambda p, t: (calls.append(p), (_ for _ in ()).throw(
+        sqlite3.OperationalError("database is locked")))[1])
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.open_database(tmp_path / "other.sqlite3", timeout=0.05)  # gives up after its timeout
+    assert 1 < len(calls) < 20
+
+    calls.clear()
+    monkeypatch.setattr(store, "_open_once", lambda p, t: (calls.append(p), (_ for _ in ()).throw(
+        sqlite3.OperationalError("disk I/O error")))[1])
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        store.open_database(tmp_path / "third.sqlite3", timeout=5.0)
+    assert len(calls) == 1  # not a lock: raised at once

@@ -266,6 +266,24 @@ def _looks_corrupt(exc: sqlite3.DatabaseError) -> bool:
 
 
 def _open(path: Path, timeout: float) -> sqlite3.Connection:
+    """``_open_once``, tried again while another process holds the new file's lock: SQLite answers "database is
+    locked" at once, without waiting out the busy timeout, to a connection that meets a database another one is
+    switching to WAL or setting up its shared memory (seen with four processes racing to create one log on a
+    loaded machine). Gives up after ``timeout`` seconds, as a busy write would."""
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            return _open_once(path, timeout)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                raise
+            log.debug("the question log %s is locked while it is set up (%s); trying again", path, exc)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
+def _open_once(path: Path, timeout: float) -> sqlite3.Connection:
     if not path.exists():  # created private (0600); SQLite gives the -wal and -shm files the same mode
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
