@@ -190,6 +190,7 @@ def test_chit_chat_is_never_offered_did_you_mean(engine, text):
 def test_explain_names_the_candidates_and_the_reason(engine):
     text = engine.explain("how long is pos2")
     assert "outcome: answered" in text and "qa:pos2-length" in text and "p=" in text
+    assert "usual " in text and "usual_hits " in text  # how the entry is usually asked, for the curator
     text = engine.explain("how long is the TurkStream pipeline")
     assert "outcome: abstained" in text and "confidence" in text
 
