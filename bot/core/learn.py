@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import hashlib
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -288,8 +289,6 @@ def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
 def fit_usual(docs: Iterable[_Doc]) -> UsualWords:
     """model.UsualWords from ``docs``: for unit u and word w, log(P(w | u) / P(w)), with P(w | u) smoothed
     towards P(w) by USUAL_ALPHA words (a question right for two units counts half for each)."""
-    from collections import Counter, defaultdict
-
     per_unit: dict[str, Counter] = defaultdict(Counter)
     total: Counter = Counter()
     everywhere: Counter = Counter()
@@ -319,9 +318,9 @@ def with_usual(e: Example, usual: UsualWords) -> Example:
 def usual_fitted(examples: Sequence[Example], folds: int | None = None) -> tuple[list[Example], UsualWords]:
     """The examples with their profile features cross-fitted, and the profile that ships (from every question).
     A labeled question's come from profiles that never counted its fold, nor any question that is one of the
-    fold's word for word (the curator copied some into the phrasings, and a few sets share a question); a phrasing's from profiles without a sixth of the phrasings
-    (its own among them) and without the labeled questions that are it word for word; a near miss's from the
-    shipped one."""
+    fold's word for word (the curator copied some into the phrasings, and a few sets share a question); a
+    phrasing's from profiles without a sixth of the phrasings (its own among them) and without the labeled
+    questions that are it word for word; a near miss's from the shipped one."""
     folds = folds or FOLDS
     fold_of = folds_of(examples, folds)
     docs = usual_docs(examples)

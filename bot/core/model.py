@@ -142,13 +142,14 @@ class ScopeWords:
 @dataclass(frozen=True, eq=True)
 class UsualWords:
     """How each unit is usually asked: a naive Bayes profile of the words (stems, intent pseudo-words and pairs of
-    consecutive words: ``features.word_pairs``) of the questions it answers, pooled over its phrasings and the labeled sets' questions it answers right. Where the
-    lexical features compare a question with one phrasing at a time, this compares it with everything people
-    asked of the unit: words spread over many phrasings count together, and words people use for any question
-    ("tho", "brief") lean nowhere. A word ``w`` seen with unit ``u`` scores ``seen[u][w]``, the log of how much
-    likelier ``w`` is in the unit's questions than in all questions (smoothed); any other word ``default[u]``.
-    A unit nobody asked about scores 0 for every word. ``learn.fit_usual`` counts them; the three candidate
-    features are the mean score per word, its lead over the other candidates, and the share of words seen."""
+    consecutive words: ``features.word_pairs``) of the questions it answers, pooled over its phrasings and the
+    labeled sets' questions it answers right. Where the lexical features compare a question with one phrasing at a
+    time, this compares it with everything people asked of the unit: words spread over many phrasings count
+    together, and words people use for any question ("tho", "brief") lean nowhere. A word ``w`` seen with unit
+    ``u`` scores ``seen[u][w]``, the log of how much likelier ``w`` is in the unit's questions than in all
+    questions (smoothed); any other word ``default[u]``. A unit nobody asked about scores 0 for every word.
+    ``learn.fit_usual`` counts them; the three candidate features are the mean score per word, its lead over the
+    other candidates, and the share of words seen."""
 
     default: dict[str, float] = field(default_factory=dict)  # per unit key ("qa:<id>", "fact:<id>")
     seen: dict[str, dict[str, float]] = field(default_factory=dict)

@@ -269,7 +269,7 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection:
     """``_open_once``, tried again while another process holds the new file's lock: SQLite answers "database is
     locked" at once, without waiting out the busy timeout, to a connection that meets a database another one is
     switching to WAL or setting up its shared memory (seen with four processes racing to create one log on a
-    loaded machine). Gives up after ``timeout`` seconds, as a busy write would."""
+    loaded machine). Stops trying again once ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
     pause = 0.01
     while True:
