@@ -24,12 +24,12 @@ def collect(engine: Engine, stride: int = 1):
             if (ui + j) % stride:
                 continue
             a = engine.analyse(q, exclude=engine.exclusion([q]))
-            feats = {s.unit_index: np.array(s.features(engine._units[s.unit_index].kind == "fact")) for s in a.ranked}
+            feats = {s.unit_index: np.array(s.features(engine.index.units[s.unit_index].kind == "fact")) for s in a.ranked}
             if ui not in feats:
                 continue
             queries.append((ui, feats))
             pos = feats[ui]
-            same = {k for k, u in enumerate(engine._units) if u.paragraphs & engine._units[ui].paragraphs}
+            same = {k for k, u in enumerate(engine.index.units) if u.paragraphs & engine.index.units[ui].paragraphs}
             for k, f in feats.items():
                 if k != ui and k not in same:
                     pairs.append(pos - f)

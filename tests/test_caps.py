@@ -108,7 +108,7 @@ def test_one_message_costs_a_bounded_amount_of_work(counted, text_):
     assert all(n <= MAX_PIECES for n in enc.pieces)
     assert len(enc.texts) <= 6
     if hasattr(engine, "analyse"):  # the lexical reading's own caps, while the engine exposes its analysis
-        from bot.core import engine as engine_module
+        from bot.core import reading as engine_module
 
         a = engine.analyse(text_)
         assert len(a.tokens) <= engine_module.MAX_WORDS

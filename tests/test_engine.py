@@ -360,7 +360,7 @@ def test_your_brief_is_the_brief_not_the_bot():
 def test_a_facts_passage_is_suggested_by_its_entries_closest_in_meaning(engine):
     import numpy as np
 
-    units = engine._units
+    units = engine.index.units
     fact = next(i for i, u in enumerate(units) if u.kind == "fact" and
                 sum(1 for w in units if w.kind == "qa" and w.paragraphs & u.paragraphs) >= 3)
     cite = [j for j, w in enumerate(units) if w.kind == "qa" and w.paragraphs & units[fact].paragraphs]
@@ -385,11 +385,11 @@ def test_with_no_candidate_left_the_suggestions_are_the_closest_in_meaning(engin
 def test_what_a_which_question_asks_for_is_evidence_not_a_wall(engine):
     # "which cities": no unit names cities, which the learned decision weighs (it used to be a hard constraint)
     a = engine.read_question("which cities does the power of siberia 2 pipeline pass through")
-    route = next(u for u in engine._units if u.id == "pos2-route-mongolia")
-    assert engine.heads_missing(a, route) == 1
+    route = next(u for u in engine.index.units if u.id == "pos2-route-mongolia")
+    assert engine.index.heads_missing(a, route) == 1
     assert engine.ask("which cities does the power of siberia 2 pipeline pass through").status is not Status.ANSWERED
     a = engine.read_question("which country does the power of siberia 2 pipeline pass through")
-    assert engine.heads_missing(a, route) == 0
+    assert engine.index.heads_missing(a, route) == 0
 
 
 def test_how_loaded_questions_talk_is_not_what_they_ask(engine):

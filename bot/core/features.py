@@ -72,7 +72,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     "how many" it cannot answer ... are hard constraints, not features). ``meaning`` holds each unit's cosine with
     the question (None when the semantic reading is off), ``near`` each near miss's, and ``near_words`` how close
     in words the closest-in-meaning near miss is; ``by_meaning``, when given, is ``np.argsort(-meaning)``."""
-    units = engine._units
+    units = engine.index.units
     ranked = a.ranked
     picked: list[int] = [s.unit_index for s in ranked[:LEXICAL_CANDIDATES]]
     by_unit = {s.unit_index: s for s in ranked}
@@ -87,7 +87,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
                 break
             if i in picked or (allowed is not None and i not in allowed):
                 continue
-            if i not in by_unit and not engine._admissible(a, units[i]):
+            if i not in by_unit and not engine.index.admissible(a, units[i]):
                 continue
             picked.append(i)
             added += 1
@@ -98,10 +98,10 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     sem = [float(meaning[i]) if meaning is not None else 0.0 for i in picked]
     top_sem = max(sem)
     near_top = float(near.max(initial=-1.0)) if near is not None and len(near) else -1.0
-    weights = [engine._weight(t) for t in a.tokens]
+    weights = [engine.index.weight(t) for t in a.tokens]
     telling = sum(1 for w in weights if w >= engine.t.framing_idf)
     framing_only = 1.0 if (not a.intents and a.tokens and telling == 0) else 0.0
-    qnames = frozenset(t for t in a.tokens if t in engine._names)
+    qnames = frozenset(t for t in a.tokens if t in engine.index.names)
     question_facts = (
         math.log1p(len(a.tokens)), math.log1p(telling), float(min(len(a.unknown), 3)), framing_only,
         1.0 if a.asked else 0.0,
@@ -122,7 +122,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
                        s.near_miss, max(0.0, s.near_miss - s.close))
         else:
             lexical = (0.0,) * 7 + (3.0, 0.0, 1.0, 0.0, 0.0)
-        unit_names = u.tokens & engine._names
+        unit_names = u.tokens & engine.index.names
         feats = lexical + (
             1.0 if u.kind == "fact" else 0.0,
             sem[n], _lead(sem, n), 1.0 if sem[n] >= top_sem else 0.0,
@@ -130,7 +130,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             max(0.0, near_top - sem[n]) if meaning is not None else 0.0, near_words,
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
-            float(min(engine.heads_missing(a, u), 2)),
+            float(min(engine.index.heads_missing(a, u), 2)),
         ) + question_facts + (prior, scope.lacking(qwords, u.knows)) + usual[n] + (meaning_known,)
         out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
@@ -171,8 +171,8 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
         a.scope = scope
         a.ranked = [s for s in a.ranked if s.unit_index in scope]
     if near is not None and len(near) and a.tokens:
-        weights, qset, _, total = engine._query_weights(a.tokens, a.intents)
-        near_words = max(engine._closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
+        weights, qset, _, total = engine.index.query_weights(a.tokens, a.intents)
+        near_words = max(engine.index.closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
                          for j in _top(near, NEAR_WORDS_OF))
     return Reading(text, a, meaning, near,
                    candidate_features(engine, a, meaning, near, near_words, own_near, by_meaning))

@@ -64,7 +64,7 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
             labels[n] = 1.0 if judge(item, engine.answer_unit(item.q, c.unit))[0] else 0.0
     a = r.analysis
     words = frozenset(a.tokens) | a.intents
-    units = [engine._units[c.unit] for c in r.candidates]
+    units = [engine.index.units[c.unit] for c in r.candidates]
     lacks = tuple(frozenset(t for t in words if t[0] != "?" and not u.knows(t))
                   for u in units)
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
