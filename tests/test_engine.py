@@ -367,9 +367,9 @@ def test_a_facts_passage_is_suggested_by_its_entries_closest_in_meaning(engine):
     meaning = np.zeros(len(units), dtype=np.float32)
     meaning[cite[-1]] = 0.9  # the last in file order is the closest to the question
     meaning[cite[1]] = 0.5
-    out = engine._with_passages([fact], meaning)
+    out = engine.answers.with_passages([fact], meaning)
     assert out[0] == fact and out[1:3] == [cite[-1], cite[1]]
-    assert engine._with_passages([fact])[1:] == cite  # without meanings: file order
+    assert engine.answers.with_passages([fact])[1:] == cite  # without meanings: file order
 
 
 def test_with_no_candidate_left_the_suggestions_are_the_closest_in_meaning(engine):

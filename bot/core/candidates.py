@@ -226,6 +226,20 @@ class Candidates:
             ctx.update(words_of)
         return frozenset(ctx - toks)
 
+    def is_near_miss(self, text: str, exclude: Exclusion | None = None) -> bool:
+        """Whether ``text`` is one of the listed near misses, word for word (case and punctuation aside)."""
+        if exclude is not None and (exclude.near_misses or exclude.near_rows):
+            return False
+        return text_key(text) in self.near_at
+
+
+    def phrasing_of(self, text: str, exclude: Exclusion | None = None) -> int | None:
+        """The one Q&A unit that has ``text`` as a phrasing, word for word (case and punctuation aside)."""
+        if exclude is not None and (exclude.phrasings or exclude.phrasing_rows):
+            return None
+        units = {i for i, _, _ in self.phrasing_at.get(text_key(text), ())}
+        return units.pop() if len(units) == 1 else None
+
     def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = (),
              keep: int | None = None) -> None:
         """Fill ``a.ranked``: the units that pass the hard constraints, scored by words, best first. ``extra``:

@@ -3,7 +3,7 @@
 A short pipeline (docs/matching.md), each stage in its own module: ``reading.Reader`` reads a question once
 (``Analysis``); ``candidates.Candidates`` scores the units that share its words, and those closest in meaning
 (``semantic``), subject to named hard constraints; ``features.read`` turns the candidates into features;
-``decide.judge_reading`` applies the learned decision; ``answer_from`` builds the Answer with its citations.
+``decide.judge_reading`` applies the learned decision; ``answers.Answers`` builds the Answer with its citations.
 """
 
 from __future__ import annotations
@@ -15,22 +15,21 @@ from dataclasses import replace
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from .candidates import Candidates, Exclusion, Scored, Thresholds, Unit, text_key
-from .decide import SUGGEST_FLOOR, Verdict, hold_back, judge_reading, load_model, rivals
+from .answers import Answers
+from .candidates import Candidates, Exclusion, Scored, Thresholds
+from .decide import Verdict, hold_back, judge_reading, load_model
 from .features import read
 from .model import Model
-from .models import Answer, Knowledge, Match, Status
+from .models import Answer, Knowledge, Status
 from .reading import MAX_QUESTION_CHARS, Analysis, Reader
 from .semantic import Encoder, SemanticIndex
-from .text import clean_question, is_chit_chat, leans_on_earlier, question_readings, stem, words
+from .text import clean_question, leans_on_earlier, question_readings, stem, words
 
 __all__ = ["Analysis", "Engine", "Exclusion", "Scored", "Thresholds"]
 
 log = logging.getLogger(__name__)
 
-SUGGEST_BY_MEANING = 12  # units closest in meaning looked at for suggestions when no candidate passed the constraints
 MAX_READINGS = 4  # other readings of a message of several sentences tried (its question sentences)
-READ_AS_BELOW = 0.65  # an answer whose best phrasing is less close than this in words was found by meaning
 
 
 class Engine:
@@ -49,6 +48,7 @@ class Engine:
         self.reader = Reader(knowledge, typo_cutoff=self.t.typo_cutoff, dictionary=pieces)
         self.index = Candidates(knowledge, self.reader, self.t)
         self.reader.know(self.index.idf)
+        self.answers = Answers(knowledge, self.index)
         # Autocomplete and suggestions work on each entry's canonical question.
         self._choices = [(e.id, q) for e in knowledge.entries for q in e.questions]
         self._semantic: SemanticIndex | None = None
@@ -121,10 +121,10 @@ class Engine:
         ``near_miss_rule=False``: a listed near miss is judged by the model like any question (``near_miss_check``)."""
         text = question[:MAX_QUESTION_CHARS]
         semantic = self.encoder is not None and self._semantic is not None
-        own = self._phrasing_of(text, exclude)
+        own = self.index.phrasing_of(text, exclude)
         best = judge_reading(self.model, read(self, text, exclude, scope, semantic, keep=own), own)
         # the curator wrote it down as one not to answer
-        if near_miss_rule and own is None and self._is_near_miss(text, exclude):
+        if near_miss_rule and own is None and self.index.is_near_miss(text, exclude):
             return replace(best, outcome="abstained", reason="the question is a listed near miss, word for word",
                            offer=())
         # no word of it is one the knowledge base or the brief uses (another script, made-up words), nor does it
@@ -143,26 +143,13 @@ class Engine:
         if answered and own is not None:  # the message is a phrasing, word for word
             return best
         for asked in question_readings(text)[:MAX_READINGS]:
-            own = self._phrasing_of(asked, exclude)
+            own = self.index.phrasing_of(asked, exclude)
             v = judge_reading(self.model, read(self, asked, exclude, scope, semantic, keep=own), own)
             if v.confidence > best.confidence:
                 best = v
             if answered or best.outcome == "answered":
                 break
         return best
-
-    def _is_near_miss(self, text: str, exclude: Exclusion | None = None) -> bool:
-        """Whether ``text`` is one of the listed near misses, word for word (case and punctuation aside)."""
-        if exclude is not None and (exclude.near_misses or exclude.near_rows):
-            return False
-        return text_key(text) in self.index.near_at
-
-    def _phrasing_of(self, text: str, exclude: Exclusion | None = None) -> int | None:
-        """The one Q&A unit that has ``text`` as a phrasing, word for word (case and punctuation aside)."""
-        if exclude is not None and (exclude.phrasings or exclude.phrasing_rows):
-            return None
-        units = {i for i, _, _ in self.index.phrasing_at.get(text_key(text), ())}
-        return units.pop() if len(units) == 1 else None
 
     def follow_up(self, question: str, previous_id: str) -> Answer:
         """Answer a follow-up to the answer of ``previous_id`` ("and the capacity?"): the same question, read
@@ -174,73 +161,23 @@ class Engine:
         return self.answer_from(question, self.judge(question, scope))
 
     def answer_from(self, question: str, v: Verdict) -> Answer:
-        """The Answer for a verdict: the best candidate's answer, "did you mean" with the plausible entries, or
-        an abstention with the likeliest entries as suggestions."""
-        ranked = v.ranked()
-        best = v.best
-        conf = round(v.confidence, 3)
-        if v.outcome == "answered" and best is not None:
-            unit = self.index.units[best.unit]
-            s = best.scored if best.scored is not None else Scored(best.unit, 0.0, 0.0, 0.0, 0.0)
-            answer = self._answer(question, unit, s, confidence=conf)
-            # matched by meaning rather than by its words: say what the question was read as, to be checked
-            if unit.kind == "qa" and (best.scored is None or best.scored.close < READ_AS_BELOW):
-                answer = replace(answer, read_as=self.knowledge.entry(unit.id).title)
-            return self._with_rival(answer, v)
-        top = ranked[0][1] if ranked else 0.0
-        plausible = [c.unit for c, p in ranked if p >= SUGGEST_FLOOR]
-        if v.outcome == "clarify":
-            offered = self._with_passages([v.reading.candidates[i].unit for i in v.offer], v.reading.meaning)
-            ids = self._entry_ids(offered, limit=3)
-            if len(ids) < 2:  # one passage answers several questions ("gas": its source, capacity, route)
-                ids = self._entry_ids(offered, limit=3, by_passage=False)
-            if len(ids) >= 2:
-                titles = tuple(self.knowledge.entry(i).title for i in ids)
-                return Answer(question, Status.CLARIFY, "", (), titles, Match(None, None, round(top, 4)),
-                              conf, (), tuple(ids))
-        meaning = v.reading.meaning
-        ids = self._entry_ids(self._with_passages(plausible, meaning), limit=3)
-        if not ids and meaning is not None and not is_chit_chat(question):
-            # nothing passed the hard constraints ("what nickname ...", "how many papers ..."): the entries
-            # closest in meaning are still the best suggestions, if not answers
-            scope = v.reading.analysis.scope
-            near = [int(i) for i in np.argsort(-meaning)[:SUGGEST_BY_MEANING]]
-            ids = self._entry_ids(self._with_passages([i for i in near if scope is None or i in scope], meaning),
-                                  limit=3)
-        if not ids:
-            ids = self.starter_ids()[:3]
-        return Answer(question, Status.ABSTAINED, "", (), tuple(self.knowledge.entry(i).title for i in ids),
-                      Match(None, None, round(top, 4)), conf, (), tuple(ids))
+        """Stage 5 (``answers.Answers``): the Answer for a verdict, with its citations."""
+        return self.answers.from_verdict(question, v)
 
-    def _with_rival(self, answer: Answer, v: Verdict) -> Answer:
-        """An answer whose question the model also read another way, nearly as likely (another passage): that
-        reading becomes the first of its related questions, one click away if the answer was not what was asked.
-        A question the curator wrote down as one of the entry's phrasings has no other reading."""
-        if self._phrasing_of(v.reading.text) is not None:
-            return answer
-        units = [v.reading.candidates[i].unit for i in rivals(v)]
-        if not units:
-            return answer
-        taken = {answer.match.id} if answer.match.kind == "qa" else set()
-        ids = [i for i in self._entry_ids(self._with_passages(units, v.reading.meaning), limit=1) if i not in taken]
-        if not ids:
-            return answer
-        related = tuple(dict.fromkeys(ids + list(answer.candidates)))[:3]
-        return replace(answer, related=tuple(self.knowledge.entry(i).title for i in related), candidates=related,
-                       suggestions=tuple(self.knowledge.entry(i).title for i in related))
+    def answer_unit(self, question: str, index: int, confidence: float = 0.0, score: float = 0.0) -> Answer:
+        """The answer a unit (by its index) gives to ``question``."""
+        return self.answers.of_unit(question, index, confidence, score)
 
-    def _with_passages(self, units: list[int], meaning: np.ndarray | None = None) -> list[int]:
-        """Units, with each fact followed by the Q&A entries that cite its paragraph (a fact is no suggestion),
-        closest in meaning to the question first when ``meaning`` (per unit) is known."""
-        out: list[int] = []
-        for i in units:
-            out.append(i)
-            if self.index.units[i].kind == "fact":
-                cite = list(self.index.citing[i])
-                if meaning is not None:
-                    cite.sort(key=lambda j: -float(meaning[j]))
-                out += cite
-        return out
+    def answer_entry(self, entry_id: str, question: str | None = None) -> Answer | None:
+        """The answer of a known entry (a button click, a menu choice), without matching."""
+        return self.answers.of_entry(entry_id, question)
+
+    def answer_fact(self, fact_id: str) -> Answer | None:
+        return self.answers.of_fact(fact_id)
+
+    def starter_ids(self) -> list[str]:
+        """One entry per topic, in topic order: what to offer when nothing else fits."""
+        return self.answers.starter_ids()
 
     def explain(self, question: str) -> str:
         """Why the bot answered, asked "did you mean" or abstained: the top candidates with their probabilities
@@ -276,47 +213,6 @@ class Engine:
             return {}
         scores = self._semantic.scores(q)
         return {u.id: float(scores[i]) for i, u in enumerate(self.index.units) if u.kind == "qa"}
-
-    def _entry_ids(self, units: Iterable[int], limit: int, by_passage: bool = True) -> list[str]:
-        """Distinct Q&A entries among ranked unit indices, one per passage (``by_passage``): two entries citing
-        the same paragraph would often be two wordings of one suggestion."""
-        ids: list[str] = []
-        seen: set[str] = set()
-        for i in units:
-            u = self.index.units[i]
-            if u.kind != "qa" or u.id in ids or (by_passage and u.paragraphs & seen):
-                continue
-            ids.append(u.id)
-            seen |= u.paragraphs
-            if len(ids) >= limit:
-                break
-        return ids
-
-    def _answer(self, question: str, unit: Unit, s: Scored, confidence: float) -> Answer:
-        """The answer ``unit`` gives; ``confidence`` is the learned decision's probability."""
-        k = self.knowledge
-        conf = confidence
-        if unit.kind == "qa":
-            e = k.entry(unit.id)
-            assert e is not None
-            related = tuple(r for r in e.related if k.entry(r) is not None)[:3]
-            return Answer(question, Status.ANSWERED, e.answer, e.citations,
-                          tuple(k.entry(r).title for r in related), Match("qa", e.id, round(s.score, 4)),
-                          conf, tuple(k.entry(r).title for r in related), related)
-        f = k.fact(unit.id)
-        assert f is not None
-        nearby = self._nearby_entries(f.citation.paragraph_id, limit=3)
-        return Answer(question, Status.ANSWERED, f.text, (f.citation,),
-                      tuple(k.entry(i).title for i in nearby), Match("fact", f.id, round(s.score, 4)),
-                      conf, tuple(k.entry(i).title for i in nearby), tuple(nearby))
-
-    def answer_unit(self, question: str, index: int, confidence: float = 0.0, score: float = 0.0) -> Answer:
-        """The answer a unit (by its index) gives to ``question``."""
-        return self._answer(question, self.index.units[index], Scored(index, score, 0.0, 0.0, 0.0), confidence)
-
-    def _nearby_entries(self, paragraph_id: str, limit: int) -> list[str]:
-        return [e.id for e in self.knowledge.entries
-                if any(c.paragraph_id == paragraph_id for c in e.citations)][:limit]
 
     def self_check(self) -> list[tuple[str, str, str, str | None]]:
         """Phrasings that the bot does not answer with their own entry: (entry, phrasing, outcome, entry it
@@ -367,34 +263,6 @@ class Engine:
 
     def unit_id(self, index: int) -> str:
         return self.index.units[index].id
-
-    def starter_ids(self) -> list[str]:
-        """One entry per topic, in topic order: what to offer when nothing else fits."""
-        seen: set[str] = set()
-        out: list[str] = []
-        for e in self.knowledge.entries:
-            if e.topic not in seen:
-                seen.add(e.topic)
-                out.append(e.id)
-        order = {t.id: n for n, t in enumerate(self.knowledge.topics)}
-        out.sort(key=lambda i: order.get(self.knowledge.entry(i).topic, 99))
-        return out
-
-    def answer_entry(self, entry_id: str, question: str | None = None) -> Answer | None:
-        """The answer of a known entry (a button click, a menu choice), without matching."""
-        e = self.knowledge.entry(entry_id)
-        if e is None:
-            return None
-        related = tuple(r for r in e.related if self.knowledge.entry(r) is not None)[:3]
-        titles = tuple(self.knowledge.entry(r).title for r in related)
-        return Answer(question or e.title, Status.ANSWERED, e.answer, e.citations, titles,
-                      Match("qa", e.id, 1.0), 1.0, titles, related)
-
-    def answer_fact(self, fact_id: str) -> Answer | None:
-        f = self.knowledge.fact(fact_id)
-        if f is None:
-            return None
-        return Answer(f.text, Status.ANSWERED, f.text, (f.citation,), (), Match("fact", f.id, 1.0), 1.0)
 
     def complete(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
         """Autocomplete: (entry id, canonical question) pairs for what the user has typed so far.
