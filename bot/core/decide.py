@@ -113,12 +113,11 @@ def judge_reading(model: Model, reading: Reading, phrasing_of: int | None = None
     plausible = _within(order, probs, PLAUSIBLE)
     browsed = _within(order, probs, BROWSE_SHARE)
     exact = next((n for n, c in enumerate(cands) if c.unit == phrasing_of), None)
-    chat = is_chit_chat(reading.text)  # "good bot", "hello", "are you an AI": never "did you mean"
     if exact is not None:
         order = (exact,) + tuple(i for i in order if i != exact)
         conf = max(conf, model.answer_at)
         outcome, reason = "answered", f"the question is a phrasing of {cands[exact].id}, word for word"
-    elif chat and conf < model.answer_at:
+    elif conf < model.answer_at and is_chit_chat(reading.text):  # "good bot", "hello": never "did you mean"
         outcome, reason = "abstained", "chit-chat: nothing in the brief to offer"
     elif browsing(reading) and cands[order[0]].named()["framing_only"] and len(browsed) >= 2:
         # only words that frame questions ("china russia", "the summit"): too broad to answer, whatever the model
