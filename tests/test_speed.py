@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.text import _FRAMING, unframed
 
 
 @pytest.mark.parametrize("rows", [None, 0])  # None: the table as shipped; 0: every table scanned, as at 100k texts
@@ -38,3 +42,16 @@ def test_closeness_of_all_texts_at_once_is_the_closeness_of_each(engine, monkeyp
                 assert found[n + i] == (close, near[j] if j >= 0 else frozenset())
                 checked += close > 0
     assert checked > 100
+
+
+_FRAGMENTS = ["according to", "acc. to", "the author", "The Brief", "issue brief", "tell me", "show us a bit",
+              "about", "ABOUT", "per", "does", "say", "says", "INSS", "text", "gas", "pipeline", "?", ",", "whats"]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=8), max_size=8))
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+def test_framing_is_dropped_as_the_expression_drops_it(parts):
+    """``unframed`` skips the framing expression for an ASCII text without the words every framing holds; what it
+    returns is what the expression gives, on any text."""
+    text = " ".join(parts)
+    assert unframed(text) == _FRAMING.sub(" ", text)
