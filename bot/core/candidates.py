@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -245,8 +245,10 @@ class Candidates:
         """Fill ``a.ranked``: the units that pass the hard constraints, scored by words, best first. ``extra``:
         units to score in full whatever the index says (the closest in meaning); ``keep``: a unit exempt from the
         constraints (the question is one of its phrasings, word for word: the curator vouched for it)."""
-        a.ranked = [s for s in self._rank(a.tokens, a.intents, exclude, extra)
-                    if s.unit_index == keep or self.admissible(a, self.units[s.unit_index])]
+        def admitted(i: int) -> bool:
+            return i == keep or self.admissible(a, self.units[i])
+
+        a.ranked = self._rank(a.tokens, a.intents, exclude, extra, admitted)
 
     def admissible(self, a: Analysis, u: Unit) -> bool:
         """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
@@ -288,12 +290,14 @@ class Candidates:
         return self.idf.get(tok, self.idf_unknown)
 
     def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset(),
-              exclude: Exclusion | None = None, extra: Iterable[int] = ()) -> list[Scored]:
+              exclude: Exclusion | None = None, extra: Iterable[int] = (),
+              admitted: Callable[[int], bool] | None = None) -> list[Scored]:
         """Score the units that share a word with the question, best first.
 
         ``exclude`` leaves phrasings and near misses out, as if they were not in the knowledge base: how the
         learned decision is trained on the knowledge base's own phrasings and on labeled questions the curator
-        copied into it (leave-one-out).
+        copied into it (leave-one-out). ``admitted``: of the units the index preselects, only those it admits
+        are scored and returned (the hard constraints: a unit they reject is never scored in full).
         """
         if not tokens:
             return []
@@ -310,6 +314,8 @@ class Candidates:
         # summit") shares them with many units, and the index alone cannot tell which
         chosen = {i for i, _ in top}
         top += [(i, acc[i]) for i in extra if i in acc and i not in chosen]
+        if admitted is not None:
+            top = [(i, covered) for i, covered in top if admitted(i)]
         qwords = frozenset(tokens)
         qtext = " ".join(sorted(qwords))
         rw = self.t.rank_weights
