@@ -51,6 +51,7 @@ class Unit:
     has_date: bool  # the answer states a date, a year or a span of time
     near_misses: list[frozenset[str]] = field(default_factory=list)  # questions this unit must not answer
     phrased: frozenset[str] = frozenset()  # every word of its phrasings (their union)
+    names: frozenset[str] = frozenset()  # its words that are names the brief uses (Candidates.names)
 
     def knows(self, word: str) -> bool:
         """Whether the word is the unit's own or in the passage it cites: what "the candidate lacks a word of the
@@ -136,6 +137,8 @@ class Candidates:
                               for u in self.units for p in u.phrasings}
         self._sorted_words[frozenset()] = ""
         self.names = self._build_names(knowledge)
+        for u in self.units:
+            u.names = u.tokens & self.names
         # where each text of the knowledge base sits, by its folded form: for Exclusion
         self.phrasing_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, phrasing index, semantic row)
         self.near_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, near-miss index, semantic row)

@@ -53,7 +53,7 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
 
 def _lead(values: list[float], i: int) -> float:
     """How far values[i] is above the best of the others (negative when below)."""
-    others = [v for j, v in enumerate(values) if j != i]
+    others = values[:i] + values[i + 1:]
     return values[i] - (max(others) if others else 0.0)
 
 
@@ -122,7 +122,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
                        s.near_miss, max(0.0, s.near_miss - s.close))
         else:
             lexical = (0.0,) * 7 + (3.0, 0.0, 1.0, 0.0, 0.0)
-        unit_names = u.tokens & engine.index.names
+        unit_names = u.names
         feats = lexical + (
             1.0 if u.kind == "fact" else 0.0,
             sem[n], _lead(sem, n), 1.0 if sem[n] >= top_sem else 0.0,

@@ -134,7 +134,8 @@ class ScopeWords:
         """The (negative) weight of the words, leaning out of scope, for which ``has(word)`` is false; intent
         pseudo-words ("?when") are the engine's business (its hard constraints), not the candidate's words."""
         w = self.weights
-        return math.fsum(min(0.0, w.get(t, 0.0)) for t in words if t[0] != "?" and not has(t))
+        # the words that lean in (weight 0 or more) add nothing: only the others are looked up with ``has``
+        return math.fsum([v for t in words if t[0] != "?" and (v := w.get(t, 0.0)) < 0.0 and not has(t)])
 
     def to_dict(self) -> dict:
         return {"intercept": float(self.intercept), "weights": {k: float(v) for k, v in sorted(self.weights.items())}}
@@ -165,8 +166,8 @@ class UsualWords:
             return 0.0, 0.0
         table = self.seen.get(unit, {})
         other = self.default.get(unit, 0.0)
-        hits = sum(1 for w in words if w in table)
-        return math.fsum(table.get(w, other) for w in words) / len(words), hits / len(words)
+        hits = sum(map(table.__contains__, words))
+        return math.fsum([table.get(w, other) for w in words]) / len(words), hits / len(words)
 
     def features(self, words, units) -> list[tuple[float, float, float]]:
         """Per candidate unit: its mean score, the lead of that over the best of the other candidates, and the
