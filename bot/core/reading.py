@@ -61,6 +61,7 @@ class Reader:
             vocab.update(w for w in self.expand(words(text)) if is_content(w) and not w.isdigit())
         self.vocab_set = frozenset(vocab)
         self.vocab = sorted(vocab)
+        self._vocab_processed = [utils.default_process(w) for w in self.vocab]  # as typo correction compares them
         self._known_stems = frozenset(stem(w) for w in vocab)
         self._dictionary = frozenset(w for w in dictionary if len(w) >= DICTIONARY_MIN and w.isalpha() and w.islower())
 
@@ -164,9 +165,10 @@ class Reader:
         if len(w) < 4 or not w.isalpha():
             return None
         cutoff = self.typo_cutoff if len(w) >= 6 else max(self.typo_cutoff, 85.0)
-        hit = process.extractOne(w, self.vocab, scorer=fuzz.ratio, processor=utils.default_process,
+        # the vocabulary processed once at build, not on every call: the same scores, the same first best
+        hit = process.extractOne(utils.default_process(w), self._vocab_processed, scorer=fuzz.ratio, processor=None,
                                  score_cutoff=cutoff)
-        return None if hit is None else hit[0]
+        return None if hit is None else self.vocab[hit[2]]
 
 
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
