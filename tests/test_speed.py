@@ -55,3 +55,101 @@ def test_framing_is_dropped_as_the_expression_drops_it(parts):
     returns is what the expression gives, on any text."""
     text = " ".join(parts)
     assert unframed(text) == _FRAMING.sub(" ", text)
+
+
+def test_the_product_in_the_background_is_the_product_in_place():
+    """``semantic.Product`` computes on a worker thread the same array, to the bit, as the product in the caller's
+    thread, with several callers at once (the Discord adapter asks from several threads)."""
+    import threading
+
+    import numpy as np
+
+    from bot.core.semantic import Product
+
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((3000, 256)).astype(np.float32)
+    vectors = rng.standard_normal((40, 256)).astype(np.float32)
+    background, in_place = Product(matrix, background=True), Product(matrix, background=False)
+    got: dict[int, np.ndarray] = {}
+
+    def ask(n: int) -> None:
+        got[n] = background.start(vectors[n])()
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(vectors))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(got) == list(range(len(vectors)))
+    for n, v in enumerate(vectors):
+        assert np.array_equal(got[n], in_place.start(v)())
+        assert np.array_equal(got[n], matrix @ v)
+
+
+def test_a_forked_process_gets_a_worker_of_its_own():
+    """A process forked after the worker was made (a fork keeps no threads) still gets its product."""
+    import multiprocessing
+
+    import numpy as np
+
+    from bot.core.semantic import Product
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    matrix = np.eye(8, dtype=np.float32)
+    product = Product(matrix, background=True)
+    assert product.start(np.ones(8, dtype=np.float32))()[0] == 1.0  # the parent's worker now exists
+
+    def child() -> None:
+        out = product.start(np.arange(8, dtype=np.float32))()
+        raise SystemExit(0 if out.tolist() == list(range(8)) else 3)
+
+    p = multiprocessing.get_context("fork").Process(target=child)
+    p.start()
+    p.join(timeout=30)
+    if p.is_alive():
+        p.kill()
+    assert p.exitcode == 0
+
+
+def test_cosines_in_the_background_read_as_in_place(knowledge, encoder, engine):
+    """An engine that computes the cosines on a worker thread while it ranks by words reads every question as
+    one that computes them first: the same candidates, features to the bit and answers; also with a question's
+    own copies left out, as training reads it. The vectors of both indexes are views into the product's one
+    matrix (no second copy)."""
+    import numpy as np
+
+    from bot.core.engine import Engine
+    from bot.core.features import read
+
+    assert engine._product is not None
+    assert np.shares_memory(engine._semantic.vectors, engine._product.matrix)
+    assert np.shares_memory(engine._semantic_near.vectors, engine._product.matrix)
+    serial = Engine(knowledge, encoder=encoder, background=False)
+    overlap = Engine(knowledge, encoder=encoder, background=True)
+    questions = [q for e in knowledge.entries[::5] for q in e.questions[:2]]
+    questions += [q for _, qs in knowledge.near_misses[::9] for q in qs[:1]]
+    questions += ["when was the summit", "how long is the pipline? someone said 2,600 km", "what did Japan say",
+                  "who wrote this", "what's the weather in Seoul", "?!"]
+    extras = 0
+    for q in questions:
+        for exclude in (None, serial.exclusion([q])):
+            a, b = read(serial, q, exclude), read(overlap, q, exclude)
+            assert [c.unit for c in a.candidates] == [c.unit for c in b.candidates], q
+            assert [s.unit_index for s in a.analysis.ranked] == [s.unit_index for s in b.analysis.ranked], q
+            for x, y in zip(a.candidates, b.candidates):
+                assert np.array_equal(x.features, y.features, equal_nan=True), q
+            if a.meaning is not None:
+                assert np.array_equal(a.meaning, b.meaning) and np.array_equal(a.near, b.near)
+                # ... and both are the plain computation, index by index
+                vec = serial.vector_of(a.analysis.cleaned)
+                drop = np.asarray(exclude.phrasing_rows, dtype=np.int64) if exclude else None
+                near = serial._semantic_near.similarities(vec).copy()
+                if exclude is not None and exclude.near_rows:
+                    near[list(exclude.near_rows)] = -1.0
+                assert np.array_equal(a.meaning, serial._semantic.scores(vec, drop)), q
+                assert np.array_equal(a.near, near), q
+                lexical = {s.unit_index for s in a.analysis.ranked[:serial.t.candidates]}
+                extras += any(int(u) not in lexical for u in np.argsort(-a.meaning)[:8])
+        assert serial.ask(q) == overlap.ask(q), q
+    assert extras > 10  # the units found by meaning alone, ranked after the words, were part of what was compared

@@ -243,8 +243,8 @@ class Candidates:
         units = {i for i, _, _ in self.phrasing_at.get(text_key(text), ())}
         return units.pop() if len(units) == 1 else None
 
-    def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = (),
-             keep: int | None = None) -> None:
+    def rank(self, a: Analysis, exclude: Exclusion | None = None,
+             extra: Iterable[int] | Callable[[], Iterable[int]] = (), keep: int | None = None) -> None:
         """Fill ``a.ranked``: the units that pass the hard constraints, scored by words, best first. ``extra``:
         units to score in full whatever the index says (the closest in meaning); ``keep``: a unit exempt from the
         constraints (the question is one of its phrasings, word for word: the curator vouched for it)."""
@@ -293,7 +293,7 @@ class Candidates:
         return self.idf.get(tok, self.idf_unknown)
 
     def _rank(self, tokens: list[str], wanted: frozenset[str] = frozenset(),
-              exclude: Exclusion | None = None, extra: Iterable[int] = (),
+              exclude: Exclusion | None = None, extra: Iterable[int] | Callable[[], Iterable[int]] = (),
               admitted: Callable[[int], bool] | None = None) -> list[Scored]:
         """Score the units that share a word with the question, best first.
 
@@ -313,22 +313,38 @@ class Candidates:
         if not acc:
             return []
         top = heapq.nlargest(self.t.candidates, acc.items(), key=itemgetter(1))
-        # units close in meaning are scored in full too: a question made of common words ("when was the
-        # summit") shares them with many units, and the index alone cannot tell which
         chosen = {i for i, _ in top}
-        top += [(i, acc[i]) for i in extra if i in acc and i not in chosen]
         if admitted is not None:
             top = [(i, covered) for i, covered in top if admitted(i)]
-        qwords = frozenset(tokens)
-        qtext = " ".join(sorted(qwords))
-        rw = self.t.rank_weights
         n = len(self.units)
         dropped: dict[int, Iterable[int]] = {}
         if exclude is not None:
             dropped.update(exclude.phrasings)
             dropped.update((n + i, js) for i, js in exclude.near_misses.items())
-        found = self.texts.closest(qset, weights, ptotal, dropped, [i for i, _ in top] + [n + i for i, _ in top])
-        phr, nears = found[:len(top)], found[len(top):]
+        found = self.texts.found(qset, weights, ptotal, dropped)
+        out = self._score(top, found, tokens, weights, total, wanted, exclude)
+        # units close in meaning are scored in full too: a question made of common words ("when was the
+        # summit") shares them with many units, and the index alone cannot tell which. They are asked for only
+        # now: ``extra`` may be a function that waits for the cosines, computed meanwhile on another core
+        more = [(i, acc[i]) for i in (extra() if callable(extra) else extra) if i in acc and i not in chosen]
+        if admitted is not None:
+            more = [(i, covered) for i, covered in more if admitted(i)]
+        if more:
+            out += self._score(more, found, tokens, weights, total, wanted, exclude)
+        out.sort(key=lambda s: s.score, reverse=True)
+        return out
+
+    def _score(self, top: list[tuple[int, float]], found: "_Found", tokens: list[str], weights: dict[str, float],
+               total: float, wanted: frozenset[str], exclude: Exclusion | None) -> list[Scored]:
+        """Score in full each of ``top`` (a unit and the weight of the question's words it has), in that order."""
+        if not top:
+            return []
+        n = len(self.units)
+        qwords = frozenset(tokens)
+        qtext = " ".join(sorted(qwords))
+        rw = self.t.rank_weights
+        closest = found.closest([i for i, _ in top] + [n + i for i, _ in top])
+        phr, nears = closest[:len(top)], closest[len(top):]
         fsum = math.fsum
         said_share, context_weight = 1.0 - self.t.answer_weight, self.t.context_weight
         # words most units use ("china", "summit", "brief") frame a question rather than say what it asks
@@ -363,7 +379,6 @@ class Candidates:
                      + rw[5] * intent_miss + (rw[6] if u.kind == "fact" else 0.0))
             out.append(Scored(i, score, coverage, close, fz, answer_cov, intent_ok, intent_miss, len(missing),
                               foreign, len(telling), near_miss))
-        out.sort(key=lambda s: s.score, reverse=True)
         return out
 
     def query_weights(self, tokens: list[str],
@@ -425,12 +440,14 @@ class _Texts:
         a word with the question; ``dropped``: group -> indices of its texts left out. The exact closeness is
         computed for the texts within CLOSE_TIE of a group's best approximate one (most often one text), and the
         first with the highest wins, as in ``Candidates.closest`` over all of them."""
-        if not groups:
-            return []
+        return self.found(qset, weights, ptotal, dropped).closest(groups)
+
+    def found(self, qset: frozenset[str], weights: dict[str, float], ptotal: float,
+              dropped: dict[int, Iterable[int]]) -> "_Found":
+        """The question's approximate closeness with every text, from which ``_Found.closest`` gives any group's
+        closest text (``closest``, in two steps: the groups may be known only later)."""
         if len(self.sets) > TABLE_ROWS:
-            start = self._start_list
-            return [self._best([start[g] + j for j in range(start[g + 1] - start[g]) if j not in dropped.get(g, ())],
-                               qset, weights, ptotal) for g in groups]
+            return _Found(self, qset, weights, ptotal, dropped, None)
         words = [(t, self._word[t]) for t in qset if t in self._word]
         found = [self._flat[self._offset[k]:self._offset[k + 1]] for _, k in words]
         inter = np.bincount(np.concatenate(found), np.repeat([weights[t] for t, _ in words], [len(r) for r in found]),
@@ -446,11 +463,7 @@ class _Texts:
             top[self._nonempty] = np.maximum.reduceat(dice, self.start[self._nonempty])
         # the texts within CLOSE_TIE of their group's best, in the groups where one shares a word with the question
         hits = np.flatnonzero(dice >= np.where(top > 0.0, top - CLOSE_TIE, np.inf)[self._owner])
-        wanted = np.asarray(groups, dtype=np.int64)
-        lo = np.searchsorted(hits, self.start[wanted]).tolist()
-        hi = np.searchsorted(hits, self.start[wanted + 1]).tolist()
-        hits = hits.tolist()
-        return [self._best(hits[lo[n]:hi[n]], qset, weights, ptotal) for n in range(len(groups))]
+        return _Found(self, qset, weights, ptotal, dropped, hits)
 
     def _best(self, rows: list[int], qset: frozenset[str], weights: dict[str, float],
               ptotal: float) -> tuple[float, frozenset[str]]:
@@ -458,6 +471,33 @@ class _Texts:
         sets, own = self.sets, self._own_list
         best, j = _best_dice([(sets[r], own[r]) for r in rows], qset, weights, ptotal)
         return best, (sets[rows[j]] if j >= 0 else frozenset())
+
+
+class _Found:
+    """One question's closeness with the texts of ``_Texts``: ``hits``, the rows within CLOSE_TIE of their group's
+    best (None above TABLE_ROWS texts: each group's rows are then scanned)."""
+
+    __slots__ = ("texts", "qset", "weights", "ptotal", "dropped", "hits")
+
+    def __init__(self, texts: _Texts, qset: frozenset[str], weights: dict[str, float], ptotal: float,
+                 dropped: dict[int, Iterable[int]], hits: np.ndarray | None):
+        self.texts, self.qset, self.weights, self.ptotal = texts, qset, weights, ptotal
+        self.dropped, self.hits = dropped, hits
+
+    def closest(self, groups: list[int]) -> list[tuple[float, frozenset[str]]]:
+        """For each of ``groups``, its closest text, as ``_Texts.closest`` gives it."""
+        if not groups:
+            return []
+        t, qset, weights, ptotal = self.texts, self.qset, self.weights, self.ptotal
+        if self.hits is None:
+            start, dropped = t._start_list, self.dropped
+            return [t._best([start[g] + j for j in range(start[g + 1] - start[g]) if j not in dropped.get(g, ())],
+                            qset, weights, ptotal) for g in groups]
+        wanted = np.asarray(groups, dtype=np.int64)
+        lo = np.searchsorted(self.hits, t.start[wanted]).tolist()
+        hi = np.searchsorted(self.hits, t.start[wanted + 1]).tolist()
+        hits = self.hits.tolist()
+        return [t._best(hits[lo[n]:hi[n]], qset, weights, ptotal) for n in range(len(groups))]
 
 
 def _best_dice(texts: list[tuple[frozenset[str], float]], qset: frozenset[str], weights: dict[str, float],

@@ -9,7 +9,7 @@ A short pipeline (docs/matching.md), each stage in its own module: ``reading.Rea
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -22,7 +22,7 @@ from .features import read
 from .model import Model
 from .models import Answer, Knowledge, Status
 from .reading import MAX_QUESTION_CHARS, Analysis, Reader
-from .semantic import Encoder, SemanticIndex
+from .semantic import Cosines, Encoder, Product, SemanticIndex, shared_product
 from .text import clean_question, leans_on_earlier, question_readings, stem, words
 
 __all__ = ["Analysis", "Engine", "Exclusion", "Scored", "Thresholds"]
@@ -36,9 +36,11 @@ class Engine:
     """Matches questions against one validated Knowledge. Immutable once built; safe to share."""
 
     def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None, *,
-                 encoder: Encoder | None = None, model: Model | None = None):
+                 encoder: Encoder | None = None, model: Model | None = None, background: bool | None = None):
         """``encoder`` turns on the reading by meaning (without it the words alone are read); ``model`` is the
-        learned decision (default: the shipped one, bot/core/data/decision.json)."""
+        learned decision (default: the shipped one, bot/core/data/decision.json); ``background``: whether the
+        cosines are computed on a worker thread while the words are ranked (default: when there are two cores;
+        the answers are the same either way)."""
         self.knowledge = knowledge
         self.model = model if model is not None else load_model()
         self.t = thresholds or Thresholds()
@@ -55,10 +57,11 @@ class Engine:
         self._semantic_near: SemanticIndex | None = None
         self._near_phrasings: list[frozenset[str]] = []  # every near miss, in _semantic_near's order
         self._near_numbers: list[frozenset[str]] = []  # ... and its numbers
+        self._product: Product | None = None  # the cosines with the phrasings and the near misses, in one product
         if encoder is not None:
-            self._build_semantic(encoder)
+            self._build_semantic(encoder, background)
 
-    def _build_semantic(self, encoder: Encoder) -> None:
+    def _build_semantic(self, encoder: Encoder, background: bool | None) -> None:
         texts: list[str] = []
         owners: list[int] = []
         for i, u in enumerate(self.index.units):
@@ -75,6 +78,7 @@ class Engine:
         self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self.index.units))
         self._near_phrasings = [self.reader.phrasing(q) for _, q in near]
         self._near_numbers = [frozenset(t for t in p if t.isdigit()) for p in self._near_phrasings]
+        self._product = shared_product(self._semantic, self._semantic_near, background)
 
     @property
     def semantic(self) -> bool:
@@ -87,8 +91,8 @@ class Engine:
         """Stage 1 (``reading.Reader``): the question read once into the ``Analysis`` every later stage reads."""
         return self.reader.read(question)
 
-    def rank(self, a: Analysis, exclude: Exclusion | None = None, extra: Iterable[int] = (),
-             keep: int | None = None) -> None:
+    def rank(self, a: Analysis, exclude: Exclusion | None = None,
+             extra: Iterable[int] | Callable[[], Iterable[int]] = (), keep: int | None = None) -> None:
         """Stage 2 (``candidates.Candidates.rank``): fill ``a.ranked`` with the units that pass the hard
         constraints, scored by words, best first."""
         self.index.rank(a, exclude, extra, keep)
@@ -204,6 +208,14 @@ class Engine:
         if self.encoder is None or self._semantic is None or not any(ch.isalnum() for ch in cleaned):
             return None
         return self.encoder.encode([cleaned])[0]
+
+    def cosines(self, vector: np.ndarray, exclude: Exclusion | None = None) -> Cosines:
+        """A reading's cosines with the phrasings and the near misses (those ``exclude`` leaves out: -1), started
+        now and waited for when first read (``semantic.Cosines``)."""
+        assert self._semantic is not None and self._semantic_near is not None
+        return Cosines(vector, self._semantic, self._semantic_near, self._product,
+                       np.asarray(exclude.phrasing_rows, dtype=np.int64) if exclude else None,
+                       exclude.near_rows if exclude is not None else ())
 
     def closeness_by_meaning(self, question: str) -> dict[str, float]:
         """Each Q&A entry's closeness in meaning to ``question`` (cosine with its closest phrasing); empty when

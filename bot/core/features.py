@@ -12,7 +12,9 @@ them; ``scripts/train_decision.py`` learns the weights.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -156,17 +158,15 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
     vec = engine.vector_of(a.cleaned) if semantic else None
     meaning = near = own_near = by_meaning = None
     near_words = 0.0
-    extra: list[int] = []
-    if vec is not None:
-        meaning = engine._semantic.scores(vec, np.asarray(exclude.phrasing_rows, dtype=np.int64) if exclude else None)
-        near = engine._semantic_near.similarities(vec)
-        if exclude is not None and exclude.near_rows:
-            near = near.copy()
-            near[list(exclude.near_rows)] = -1.0
-        own_near = engine._semantic_near.scores_of(near)
-        by_meaning = np.argsort(-meaning)
-        extra = by_meaning[:SEMANTIC_CANDIDATES * 2].tolist()
+    extra: list[int] | Callable[[], list[int]] = []
+    cosines = engine.cosines(vec, exclude) if vec is not None else None
+    if cosines is not None:
+        # the cosines are computed on the other core while the words are ranked; the units closest in meaning,
+        # which are ranked by words too, are asked for last
+        extra = partial(cosines.first, SEMANTIC_CANDIDATES * 2)
     engine.rank(a, exclude, extra, keep)
+    if cosines is not None:
+        meaning, near, own_near, by_meaning = cosines.meaning, cosines.near, cosines.own_near, cosines.by_meaning
     if scope is not None:
         a.scope = scope
         a.ranked = [s for s in a.ranked if s.unit_index in scope]

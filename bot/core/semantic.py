@@ -17,9 +17,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -268,8 +271,146 @@ class SemanticIndex:
                 sims[np.isin(rows, drop)] = -1.0
             np.maximum.at(out, self._owners[rows], sims)
             return out
-        sims = self.vectors @ query
+        return self.scores_from(self.vectors @ query, drop)
+
+    @property
+    def coarse(self) -> bool:
+        """Whether a question is scored in two stages (centroids first: above COARSE_ABOVE texts)."""
+        return self._centroids is not None
+
+    def scores_from(self, sims: np.ndarray, drop: np.ndarray | None = None) -> np.ndarray:
+        """``scores`` from the cosines with every text (``similarities``), the texts at ``drop`` left out."""
+        if not len(self._owners):
+            return np.full(self.n_units, -1.0, dtype=np.float32)
         if drop is not None and len(drop):
             sims = sims.copy()
             sims[drop] = -1.0
         return self.scores_of(sims)
+
+
+# ------------------------------------------------------------------------------------------------- the product
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        return os.cpu_count() or 1
+
+
+class Product:
+    """``matrix @ vector`` for one question, computed on a worker thread while the caller goes on: NumPy
+    releases the GIL for the product, which is bound by reading the matrix from memory (a few MB), so on two
+    cores the caller ranks the question by its words meanwhile. The result is the same array, to the bit, as the
+    product in the caller's thread. With one core (or ``background=False``) the product is computed in place.
+
+    ``start`` returns only once the worker holds the job: a worker woken while the caller runs Python would
+    otherwise wait for the GIL until the caller waits for it, and nothing would overlap. The worker is made
+    when first needed, and again in a process forked after it was made (a fork keeps no threads)."""
+
+    def __init__(self, matrix: np.ndarray, background: bool | None = None):
+        self.matrix = matrix
+        self.background = _cores() >= 2 if background is None else background
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def start(self, vector: np.ndarray) -> Callable[[], np.ndarray]:
+        """Start the product; returns the function that waits for it and returns it."""
+        matrix = self.matrix
+        if not self.background:
+            result = matrix @ vector
+            return lambda: result
+        taken = threading.Event()
+
+        def job() -> np.ndarray:
+            taken.set()
+            return matrix @ vector
+
+        future = self._worker().submit(job)
+        taken.wait()
+        return future.result
+
+    def _worker(self) -> ThreadPoolExecutor:
+        pid = os.getpid()
+        with self._lock:
+            if self._pool is None or self._pid != pid:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-meaning")
+                self._pid = pid
+            return self._pool
+
+
+class Cosines:
+    """A question's cosines with the phrasings (``SemanticIndex`` ``texts``) and with the near misses (``near``),
+    as one reading of it needs them; the texts at ``drop_texts`` and ``drop_near`` are left out (-1), as
+    training asks a labeled question as if it were not in the knowledge base. With a ``product`` over both
+    tables' rows (the texts', then the near misses'), the cosines are computed in the background from the start
+    and waited for on first use; without one (an index that scores in two stages), on first use."""
+
+    def __init__(self, vector: np.ndarray, texts: SemanticIndex, near: SemanticIndex, product: Product | None,
+                 drop_texts: np.ndarray | None = None, drop_near: Sequence[int] = ()):
+        self._vector = vector
+        self._texts, self._near = texts, near
+        self._drop_texts, self._drop_near = drop_texts, drop_near
+        self._wait = product.start(vector) if product is not None else None
+        self._done = False
+
+    def _compute(self) -> None:
+        if self._done:
+            return
+        if self._wait is not None:
+            sims = self._wait()
+            split = len(self._texts.vectors)
+            meaning = self._texts.scores_from(sims[:split], self._drop_texts)
+            near = sims[split:] if len(self._near.vectors) else np.zeros(0, dtype=np.float32)
+        else:
+            meaning = self._texts.scores(self._vector, self._drop_texts)
+            near = self._near.similarities(self._vector)
+        if self._drop_near:
+            near = near.copy()
+            near[list(self._drop_near)] = -1.0
+        self._meaning, self._near_sims = meaning, near
+        self._own_near = self._near.scores_of(near)
+        self._by_meaning = np.argsort(-meaning)
+        self._done = True
+
+    @property
+    def meaning(self) -> np.ndarray:
+        """Per unit, the cosine with its closest phrasing (or its fact's text)."""
+        self._compute()
+        return self._meaning
+
+    @property
+    def near(self) -> np.ndarray:
+        """Per near miss, its cosine."""
+        self._compute()
+        return self._near_sims
+
+    @property
+    def own_near(self) -> np.ndarray:
+        """Per unit, the cosine with its closest near miss."""
+        self._compute()
+        return self._own_near
+
+    @property
+    def by_meaning(self) -> np.ndarray:
+        """The units, closest in meaning first."""
+        self._compute()
+        return self._by_meaning
+
+    def first(self, k: int) -> list[int]:
+        """The ``k`` units closest in meaning, closest first."""
+        return self.by_meaning[:k].tolist()
+
+
+def shared_product(texts: SemanticIndex, near: SemanticIndex, background: bool | None = None) -> Product | None:
+    """One ``Product`` over both indexes' vectors, which become views into its matrix (no copy kept); None when
+    ``texts`` scores in two stages (above COARSE_ABOVE texts: the full product is what it avoids)."""
+    if texts.coarse or not len(texts.vectors):
+        return None
+    parts = [texts.vectors] + ([near.vectors] if len(near.vectors) and near.vectors.shape[1] == texts.vectors.shape[1]
+                               else [])
+    matrix = np.ascontiguousarray(np.vstack(parts)) if len(parts) > 1 else texts.vectors
+    texts.vectors = matrix[:len(texts.vectors)]
+    if len(parts) > 1:
+        near.vectors = matrix[len(texts.vectors):]
+    return Product(matrix, background)
