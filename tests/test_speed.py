@@ -153,3 +153,33 @@ def test_cosines_in_the_background_read_as_in_place(knowledge, encoder, engine):
                 extras += any(int(u) not in lexical for u in np.argsort(-a.meaning)[:8])
         assert serial.ask(q) == overlap.ask(q), q
     assert extras > 10  # the units found by meaning alone, ranked after the words, were part of what was compared
+
+
+def test_one_product_over_both_tables_copies_neither():
+    """``shared_product`` makes both indexes views into one matrix: the engine's array when they are its
+    consecutive rows (no copy), a stacked copy of two separate arrays otherwise; the cosines are the same."""
+    import numpy as np
+
+    from bot.core.semantic import SemanticIndex, shared_product
+
+    class Table:
+        dim = 4
+
+        def encode(self, texts):
+            rows = np.array([[len(t), t.count("a"), t.count("e"), 1.0] for t in texts], dtype=np.float32)
+            return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    enc = Table()
+    texts, near = ["apple", "beer", "a cat"], ["tea", "sea bass"]
+    both = enc.encode(texts + near)
+    a = SemanticIndex(enc, texts, [0, 0, 1], 2, vectors=both[:3])
+    b = SemanticIndex(enc, near, [1, 0], 2, vectors=both[3:])
+    product = shared_product(a, b, background=False)
+    assert product.matrix is both
+    q = enc.encode(["a bee"])[0]
+    assert np.array_equal(product.start(q)(), both @ q)
+    c, d = SemanticIndex(enc, texts, [0, 0, 1], 2), SemanticIndex(enc, near, [1, 0], 2)
+    stacked = shared_product(c, d, background=False)
+    assert np.array_equal(stacked.matrix, both) and stacked.matrix is not both
+    assert np.shares_memory(c.vectors, stacked.matrix) and np.shares_memory(d.vectors, stacked.matrix)
+    assert np.array_equal(c.scores(q), a.scores(q)) and np.array_equal(d.similarities(q), b.similarities(q))

@@ -74,8 +74,11 @@ class Engine:
                 owners.append(i)
         index = self.index.near_miss_keys()
         near = [(index[key], q) for key, qs in self.knowledge.all_near_misses if key in index for q in qs]
-        self._semantic = SemanticIndex(encoder, texts, owners, len(self.index.units))
-        self._semantic_near = SemanticIndex(encoder, [q for _, q in near], [i for i, _ in near], len(self.index.units))
+        near_texts = [q for _, q in near]
+        vectors = encoder.encode(texts + near_texts)  # one array: both indexes' rows, for one product (Product)
+        self._semantic = SemanticIndex(encoder, texts, owners, len(self.index.units), vectors=vectors[:len(texts)])
+        self._semantic_near = SemanticIndex(encoder, near_texts, [i for i, _ in near], len(self.index.units),
+                                            vectors=vectors[len(texts):])
         self._near_phrasings = [self.reader.phrasing(q) for _, q in near]
         self._near_numbers = [frozenset(t for t in p if t.isdigit()) for p in self._near_phrasings]
         self._product = shared_product(self._semantic, self._semantic_near, background)

@@ -223,14 +223,18 @@ class SemanticIndex:
     closest of its texts."""
 
     def __init__(self, encoder: Encoder, texts: Sequence[str], owners: Sequence[int], n_units: int,
-                 coarse_above: int = 0):
+                 coarse_above: int = 0, vectors: np.ndarray | None = None):
+        """``vectors``: the texts' vectors, when the caller has encoded them (``encoder.encode(texts)``)."""
         self.n_units = n_units
         self._owners = np.asarray(owners, dtype=np.int64)
         # runs of texts with one owner: a unit's maximum is taken per run (np.maximum.reduceat), then per unit
         change = np.flatnonzero(np.diff(self._owners)) + 1 if len(self._owners) else np.zeros(0, dtype=np.int64)
         self._starts = np.concatenate([[0], change]).astype(np.int64) if len(self._owners) else change
         self._run_owner = self._owners[self._starts] if len(self._owners) else self._owners
-        self.vectors = encoder.encode(list(texts)) if len(texts) else np.zeros((0, 1), dtype=np.float32)
+        if not len(texts):
+            self.vectors = np.zeros((0, 1), dtype=np.float32)
+        else:
+            self.vectors = encoder.encode(list(texts)) if vectors is None else vectors
         # above COARSE_ABOVE texts, a question is compared first with each unit's centroid, then exactly with the
         # texts of the COARSE_UNITS closest units only (the rest score -1): at 100k phrasings the full product
         # reads 100 MB per question; the shipped knowledge (a few thousand) is always scored in full
@@ -403,14 +407,19 @@ class Cosines:
 
 
 def shared_product(texts: SemanticIndex, near: SemanticIndex, background: bool | None = None) -> Product | None:
-    """One ``Product`` over both indexes' vectors, which become views into its matrix (no copy kept); None when
-    ``texts`` scores in two stages (above COARSE_ABOVE texts: the full product is what it avoids)."""
+    """One ``Product`` over both indexes' vectors, which become views into its matrix (none is copied when they
+    are already consecutive rows of one array, as ``Engine`` encodes them); None when ``texts`` scores in two
+    stages (above COARSE_ABOVE texts: the full product is what it avoids)."""
     if texts.coarse or not len(texts.vectors):
         return None
-    parts = [texts.vectors] + ([near.vectors] if len(near.vectors) and near.vectors.shape[1] == texts.vectors.shape[1]
-                               else [])
-    matrix = np.ascontiguousarray(np.vstack(parts)) if len(parts) > 1 else texts.vectors
-    texts.vectors = matrix[:len(texts.vectors)]
-    if len(parts) > 1:
-        near.vectors = matrix[len(texts.vectors):]
+    a, b = texts.vectors, near.vectors
+    if not len(b) or b.shape[1] != a.shape[1]:
+        return Product(a, background)
+    base = a.base
+    if (base is not None and b.base is base and base.flags.c_contiguous and base.shape == (len(a) + len(b), a.shape[1])
+            and a.ctypes.data == base.ctypes.data and b.ctypes.data == base[len(a):].ctypes.data):
+        matrix = base
+    else:
+        matrix = np.vstack([a, b])
+    texts.vectors, near.vectors = matrix[:len(a)], matrix[len(a):]
     return Product(matrix, background)
