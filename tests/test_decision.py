@@ -195,23 +195,59 @@ def test_explain_names_the_candidates_and_the_reason(engine):
     assert "outcome: abstained" in text and "confidence" in text
 
 
+AGREEMENT = 0.999  # of the labeled questions, where the features differ in their last bits: the same entry and outcome
+
+
+def _decisions(model: Model, examples) -> list[tuple[int, int]]:
+    """Per labeled question: the best candidate and the outcome (2 answer, 1 "did you mean" at most, 0 abstain)."""
+    out = []
+    for e in examples:
+        if e.group in learn.KNOWLEDGE_GROUPS or not len(e.features):
+            continue
+        probs = model.rank(e.features)
+        conf = model.confidence(probs, e.features, e.paragraphs)
+        out.append((int(np.argmax(probs)), 2 if conf >= model.answer_at else int(conf >= model.clarify_at)))
+    return out
+
+
 @pytest.mark.slow
 def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
-    """scripts/train_decision.py's recipe, run again on the repository's data, gives the shipped trees, node for
-    node. (The operating points come from the script's out-of-fold run, six more fits: too slow for the suite;
-    it is as deterministic as this fit.)"""
+    """scripts/train_decision.py's recipe, run again on the repository's data, gives the shipped model: node for
+    node on a machine that reads the examples to the bit as the one that trained it. On another CPU, BLAS's kernels
+    sum the cosines' terms in another order (AVX-512 or not): their last bits differ, now and then a feature's 6th
+    decimal with them, and the trees' splits follow; there the retrained model must take the shipped one's
+    decisions (the same best candidate and outcome) on at least 99.9% of the labeled questions, with the same words'
+    lean and profiles to 1e-6. (The operating points come from the script's out-of-fold run, six more fits: too
+    slow for the suite; it is as deterministic as this fit.)"""
     pytest.importorskip("sklearn")
+    import dataclasses
+
     from bot.core.engine import Engine
 
     engine = Engine(knowledge, encoder=encoder, model=Model.placeholder())
     examples = learn.training_examples(engine, DATA)
     shipped = load_model()
-    assert shipped.trained_on.endswith(learn.digest(examples)), \
-        "the training data changed: run scripts/train_decision.py"
+    stamp = learn.read_stamp(shipped.trained_on)
+    assert stamp.get("data") == learn.data_digest(examples), "the training data changed: run scripts/train_decision.py"
+    exact = stamp.get("digest") == learn.digest(examples)
     examples, scope, usual = learn.cross_fitted(examples)
-    assert scope == shipped.scope and usual == shipped.usual
     ranker, decision = learn.fit_model(examples)
-    assert ranker == shipped.ranker and decision == shipped.decision
+    if exact:
+        assert scope == shipped.scope and usual == shipped.usual
+        assert ranker == shipped.ranker and decision == shipped.decision
+        return
+    assert scope.weights.keys() == shipped.scope.weights.keys()
+    assert abs(scope.intercept - shipped.scope.intercept) <= 1e-6
+    assert max(abs(w - shipped.scope.weights[k]) for k, w in scope.weights.items()) <= 1e-6
+    assert usual.default.keys() == shipped.usual.default.keys() and usual.seen.keys() == shipped.usual.seen.keys()
+    assert all(t.keys() == shipped.usual.seen[u].keys() and max((abs(v - shipped.usual.seen[u][w])
+                                                                  for w, v in t.items()), default=0.0) <= 1e-6
+               for u, t in usual.seen.items())
+    retrained = dataclasses.replace(shipped, ranker=ranker, decision=decision)
+    ours, theirs = _decisions(retrained, examples), _decisions(shipped, examples)
+    agree = sum(a == b for a, b in zip(ours, theirs)) / len(theirs)
+    print(f"features not to the bit: {agree:.2%} of {len(theirs)} labeled questions take the same decision")
+    assert len(theirs) > 10_000 and agree >= AGREEMENT, f"{agree:.2%} of the decisions agree: retrain"
 
 
 def test_the_questions_asked_out_of_scope_are_the_training_sets_own(knowledge, encoder):

@@ -348,6 +348,9 @@ def usual_fitted(examples: Sequence[Example], folds: int | None = None) -> tuple
 
 
 def digest(examples: Sequence[Example]) -> str:
+    """The examples as read, features included (to 6 decimals): the same on machines whose BLAS sums a product's
+    terms in the same order. Another CPU's kernels (AVX-512 or not) change the cosines' last bits, and so now and
+    then a feature's 6th decimal: ``data_digest`` is the one that holds everywhere."""
     h = hashlib.sha256()
     for e in examples:
         h.update(e.group.encode())
@@ -355,6 +358,31 @@ def digest(examples: Sequence[Example]) -> str:
         h.update(np.round(e.features, 6).tobytes())
         h.update(e.labels.tobytes())
     return h.hexdigest()[:16]
+
+
+def data_digest(examples: Sequence[Example]) -> str:
+    """The training data alone: each example's source, question and scope, in order."""
+    h = hashlib.sha256()
+    for e in examples:
+        h.update(f"{e.group}\x00{e.question}\x00{int(e.in_scope)}\x00".encode())
+    return h.hexdigest()[:16]
+
+
+def stamp(examples: Sequence[Example]) -> str:
+    """``Model.trained_on``: how many examples, the data's digest and the features' (``read_stamp`` reads it)."""
+    return f"{len(examples)} examples, data {data_digest(examples)}, digest {digest(examples)}"
+
+
+def read_stamp(trained_on: str) -> dict[str, str]:
+    """``stamp``'s fields: {"examples": ..., "data": ..., "digest": ...} (those present)."""
+    out: dict[str, str] = {}
+    for part in trained_on.split(", "):
+        value, _, name = part.partition(" ")
+        if name == "examples":
+            out["examples"] = value
+        elif value in ("data", "digest"):
+            out[value] = name
+    return out
 
 
 def save(model: Model, path: Path) -> None:
@@ -485,10 +513,9 @@ def cross_fitted(examples: Sequence[Example]) -> tuple[list[Example], ScopeWords
 
 
 def train(examples: Sequence[Example]) -> tuple[Model, list[OutOfFold]]:
-    stamp = digest(examples)  # of the examples as read (the test reads them again and compares)
+    read_as = stamp(examples)  # of the examples as read (the test reads them again and compares)
     examples, scope, usual = cross_fitted(examples)
     oof = out_of_fold(copy.deepcopy(list(examples)))
     answer_at, clarify_at = operating_points(oof)
     ranker, decision = fit_model(examples)
-    return Model(ranker, decision, answer_at, clarify_at, FEATURES,
-                 f"{len(examples)} examples, digest {stamp}", scope, usual), oof
+    return Model(ranker, decision, answer_at, clarify_at, FEATURES, read_as, scope, usual), oof
