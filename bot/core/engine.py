@@ -90,9 +90,10 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------------- the stages
 
-    def read_question(self, question: str) -> Analysis:
-        """Stage 1 (``reading.Reader``): the question read once into the ``Analysis`` every later stage reads."""
-        return self.reader.read(question)
+    def read_question(self, question: str, cleaned: str | None = None) -> Analysis:
+        """Stage 1 (``reading.Reader``): the question read once into the ``Analysis`` every later stage reads
+        (``cleaned``: ``reader.clean(question)``, when the caller has it)."""
+        return self.reader.read(question, cleaned)
 
     def rank(self, a: Analysis, exclude: Exclusion | None = None,
              extra: Iterable[int] | Callable[[], Iterable[int]] = (), keep: int | None = None) -> None:

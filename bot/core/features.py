@@ -154,15 +154,16 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
     """Read one text (a whole message, or one of its question sentences) into its candidates; ``semantic=False``
     reads it by its words alone, as an engine without the vector table does. ``keep``: a unit that stays a
     candidate whatever the hard constraints say (the one the text is a phrasing of, word for word)."""
-    a = engine.read_question(text)
-    vec = engine.vector_of(a.cleaned) if semantic else None
+    # the cosines are computed on the other core while the question is read and ranked by its words; the units
+    # closest in meaning, which are ranked by words too, are asked for last
+    cleaned = engine.reader.clean(text)
+    vec = engine.vector_of(cleaned) if semantic else None
+    cosines = engine.cosines(vec, exclude) if vec is not None else None
+    a = engine.read_question(text, cleaned)
     meaning = near = own_near = by_meaning = None
     near_words = 0.0
     extra: list[int] | Callable[[], list[int]] = []
-    cosines = engine.cosines(vec, exclude) if vec is not None else None
     if cosines is not None:
-        # the cosines are computed on the other core while the words are ranked; the units closest in meaning,
-        # which are ranked by words too, are asked for last
         extra = partial(cosines.first, SEMANTIC_CANDIDATES * 2)
     engine.rank(a, exclude, extra, keep)
     if cosines is not None:

@@ -120,10 +120,17 @@ class Reader:
         for canonical, _ in k.aliases:
             yield canonical
 
-    def read(self, question: str) -> Analysis:
+    @staticmethod
+    def clean(question: str) -> str:
+        """The question's cleaned text, as ``read`` starts from (``Analysis.cleaned``)."""
+        return clean_question(question[:MAX_QUESTION_CHARS])
+
+    def read(self, question: str, cleaned: str | None = None) -> Analysis:
         """Read a question once: cleaned text, content words (aliases, typos, stems), numbers, intents, what a
-        "which X" asks for. Every later stage reads this object; nothing cleans or tokenizes the question again."""
-        cleaned = clean_question(question[:MAX_QUESTION_CHARS])
+        "which X" asks for. Every later stage reads this object; nothing cleans or tokenizes the question again.
+        ``cleaned``: ``clean(question)``, when the caller has it already."""
+        if cleaned is None:
+            cleaned = self.clean(question)
         raw = self.expand(unframed_words(cleaned))
         wanted = intents(raw)
         heads = head_words(raw)

@@ -301,6 +301,9 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+HANDOFF_S = 0.0005  # a worker that has not taken the product by then (its core is busy) does not get it
+
+
 class Product:
     """``matrix @ vector`` for one question, computed on a worker thread while the caller goes on: NumPy
     releases the GIL for the product, which is bound by reading the matrix from memory (a few MB), so on two
@@ -308,7 +311,9 @@ class Product:
     product in the caller's thread. With one core (or ``background=False``) the product is computed in place.
 
     ``start`` returns only once the worker holds the job: a worker woken while the caller runs Python would
-    otherwise wait for the GIL until the caller waits for it, and nothing would overlap. The worker is made
+    otherwise wait for the GIL until the caller waits for it, and nothing would overlap. A worker that has not
+    taken it within HANDOFF_S (another question's product, or the other core busy) is skipped: the product is
+    then computed in place, as with one core. The worker is made
     when first needed, and again in a process forked after it was made (a fork keeps no threads)."""
 
     def __init__(self, matrix: np.ndarray, background: bool | None = None):
@@ -331,6 +336,9 @@ class Product:
             return matrix @ vector
 
         future = self._worker().submit(job)
+        if not taken.wait(HANDOFF_S) and future.cancel():  # the worker is busy, or its core is: in place
+            result = matrix @ vector
+            return lambda: result
         taken.wait()
         return future.result
 
