@@ -497,7 +497,27 @@ class _Found:
         lo = np.searchsorted(self.hits, t.start[wanted]).tolist()
         hi = np.searchsorted(self.hits, t.start[wanted + 1]).tolist()
         hits = self.hits.tolist()
-        return [t._best(hits[lo[n]:hi[n]], qset, weights, ptotal) for n in range(len(groups))]
+        sets, own, fsum = t.sets, t._own_list, math.fsum
+        out: list[tuple[float, frozenset[str]]] = []
+        for a, b in zip(lo, hi):
+            if b - a > 1:
+                out.append(t._best(hits[a:b], qset, weights, ptotal))
+                continue
+            # most groups have no text within reach, or one: _best_dice's arithmetic, inline
+            best: tuple[float, frozenset[str]] = (0.0, _EMPTY)
+            if b > a:
+                r = hits[a]
+                common = qset & sets[r]
+                inter = fsum([weights[w] for w in common]) if common else 0.0
+                if inter:
+                    d = 2 * inter / (ptotal + own[r])
+                    if d > 0.0:
+                        best = (d, sets[r])
+            out.append(best)
+        return out
+
+
+_EMPTY: frozenset[str] = frozenset()
 
 
 def _best_dice(texts: list[tuple[frozenset[str], float]], qset: frozenset[str], weights: dict[str, float],
