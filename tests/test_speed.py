@@ -211,3 +211,21 @@ def test_a_busy_worker_is_skipped_not_waited_for():
     assert np.array_equal(got, matrix @ vector)
     assert elapsed < 1.0
     assert np.array_equal(product.start(vector)(), matrix @ vector)  # and the worker serves the next one
+
+
+def test_an_index_scored_in_two_stages_gets_no_shared_product(knowledge, encoder, monkeypatch):
+    """Above COARSE_ABOVE texts (100k phrasings) the full product is what the two stages avoid: no shared product,
+    the cosines computed on first use, and questions still read and answered."""
+    import numpy as np
+
+    from bot.core.engine import Engine
+    from bot.core.features import read
+
+    monkeypatch.setattr("bot.core.semantic.COARSE_ABOVE", 100)
+    engine = Engine(knowledge, encoder=encoder)
+    assert engine._product is None and engine._semantic.coarse
+    r = read(engine, "who wrote the brief")
+    assert r.meaning.shape == (len(engine.index.units),) and len(r.near) == len(engine._near_phrasings)
+    assert np.isfinite(r.meaning).all() and r.meaning.max() > 0.5
+    answer = engine.ask("who wrote the brief")
+    assert answer.answered and "Seho Jang" in answer.text

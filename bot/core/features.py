@@ -167,7 +167,7 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
         extra = partial(cosines.first, SEMANTIC_CANDIDATES * 2)
     engine.rank(a, exclude, extra, keep)
     if cosines is not None:
-        meaning, near, own_near, by_meaning = cosines.meaning, cosines.near, cosines.own_near, cosines.by_meaning
+        meaning, near, own_near, by_meaning = cosines.result()
     if scope is not None:
         a.scope = scope
         a.ranked = [s for s in a.ranked if s.unit_index in scope]

@@ -364,54 +364,30 @@ class Cosines:
         self._texts, self._near = texts, near
         self._drop_texts, self._drop_near = drop_texts, drop_near
         self._wait = product.start(vector) if product is not None else None
-        self._done = False
+        self._result: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def _compute(self) -> None:
-        if self._done:
-            return
-        if self._wait is not None:
-            sims = self._wait()
-            split = len(self._texts.vectors)
-            meaning = self._texts.scores_from(sims[:split], self._drop_texts)
-            near = sims[split:] if len(self._near.vectors) else np.zeros(0, dtype=np.float32)
-        else:
-            meaning = self._texts.scores(self._vector, self._drop_texts)
-            near = self._near.similarities(self._vector)
-        if self._drop_near:
-            near = near.copy()
-            near[list(self._drop_near)] = -1.0
-        self._meaning, self._near_sims = meaning, near
-        self._own_near = self._near.scores_of(near)
-        self._by_meaning = np.argsort(-meaning)
-        self._done = True
-
-    @property
-    def meaning(self) -> np.ndarray:
-        """Per unit, the cosine with its closest phrasing (or its fact's text)."""
-        self._compute()
-        return self._meaning
-
-    @property
-    def near(self) -> np.ndarray:
-        """Per near miss, its cosine."""
-        self._compute()
-        return self._near_sims
-
-    @property
-    def own_near(self) -> np.ndarray:
-        """Per unit, the cosine with its closest near miss."""
-        self._compute()
-        return self._own_near
-
-    @property
-    def by_meaning(self) -> np.ndarray:
-        """The units, closest in meaning first."""
-        self._compute()
-        return self._by_meaning
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Waited for and computed on the first call: per unit, the cosine with its closest phrasing (or its fact's
+        text); per near miss, its cosine; per unit, the cosine with its closest near miss; the units, closest in
+        meaning first."""
+        if self._result is None:
+            if self._wait is not None:
+                sims = self._wait()
+                split = len(self._texts.vectors)
+                meaning = self._texts.scores_from(sims[:split], self._drop_texts)
+                near = sims[split:] if len(self._near.vectors) else np.zeros(0, dtype=np.float32)
+            else:
+                meaning = self._texts.scores(self._vector, self._drop_texts)
+                near = self._near.similarities(self._vector)
+            if self._drop_near:
+                near = near.copy()
+                near[list(self._drop_near)] = -1.0
+            self._result = (meaning, near, self._near.scores_of(near), np.argsort(-meaning))
+        return self._result
 
     def first(self, k: int) -> list[int]:
         """The ``k`` units closest in meaning, closest first."""
-        return self.by_meaning[:k].tolist()
+        return self.result()[3][:k].tolist()
 
 
 def shared_product(texts: SemanticIndex, near: SemanticIndex, background: bool | None = None) -> Product | None:
