@@ -156,34 +156,17 @@ def test_cosines_in_the_background_read_as_in_place(knowledge, encoder, engine):
     assert extras > 10  # the units found by meaning alone, ranked after the words, were part of what was compared
 
 
-def test_one_product_over_both_tables_copies_neither():
-    """``shared_product`` makes both indexes views into one matrix: the engine's array when they are its
-    consecutive rows (no copy), a stacked copy of two separate arrays otherwise; the cosines are the same."""
+def test_one_product_over_both_tables_copies_neither(engine):
+    """The engine encodes the phrasings and the near misses into one array: the product's matrix is that array,
+    both indexes' vectors are views into it (no copy), and the product is the plain one."""
     import numpy as np
 
-    from bot.core.semantic import SemanticIndex, shared_product
-
-    class Table:
-        dim = 4
-
-        def encode(self, texts):
-            rows = np.array([[len(t), t.count("a"), t.count("e"), 1.0] for t in texts], dtype=np.float32)
-            return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-    enc = Table()
-    texts, near = ["apple", "beer", "a cat"], ["tea", "sea bass"]
-    both = enc.encode(texts + near)
-    a = SemanticIndex(enc, texts, [0, 0, 1], 2, vectors=both[:3])
-    b = SemanticIndex(enc, near, [1, 0], 2, vectors=both[3:])
-    product = shared_product(a, b, background=False)
-    assert product.matrix is both
-    q = enc.encode(["a bee"])[0]
-    assert np.array_equal(product.start(q)(), both @ q)
-    c, d = SemanticIndex(enc, texts, [0, 0, 1], 2), SemanticIndex(enc, near, [1, 0], 2)
-    stacked = shared_product(c, d, background=False)
-    assert np.array_equal(stacked.matrix, both) and stacked.matrix is not both
-    assert np.shares_memory(c.vectors, stacked.matrix) and np.shares_memory(d.vectors, stacked.matrix)
-    assert np.array_equal(c.scores(q), a.scores(q)) and np.array_equal(d.similarities(q), b.similarities(q))
+    matrix = engine._product.matrix
+    texts, near = engine._semantic.vectors, engine._semantic_near.vectors
+    assert matrix.base is None and texts.base is matrix and near.base is matrix
+    assert matrix.shape == (len(texts) + len(near), texts.shape[1]) and len(near) == len(engine._near_phrasings)
+    q = engine.vector_of("who wrote the brief")
+    assert np.array_equal(engine._product.start(q)(), matrix @ q)
 
 
 def test_a_busy_worker_is_skipped_not_waited_for():

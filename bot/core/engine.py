@@ -22,7 +22,7 @@ from .features import read
 from .model import Model
 from .models import Answer, Knowledge, Status
 from .reading import MAX_QUESTION_CHARS, Analysis, Reader
-from .semantic import Cosines, Encoder, Product, SemanticIndex, shared_product
+from .semantic import Cosines, Encoder, Product, SemanticIndex
 from .text import clean_question, leans_on_earlier, question_readings, stem, words
 
 __all__ = ["Analysis", "Engine", "Exclusion", "Scored", "Thresholds"]
@@ -81,7 +81,9 @@ class Engine:
                                             vectors=vectors[len(texts):])
         self._near_phrasings = [self.reader.phrasing(q) for _, q in near]
         self._near_numbers = [frozenset(t for t in p if t.isdigit()) for p in self._near_phrasings]
-        self._product = shared_product(self._semantic, self._semantic_near, background)
+        # one product over both tables' rows, of which the indexes' vectors are views; none where the index scores
+        # in two stages (above COARSE_ABOVE texts: the full product is what that avoids)
+        self._product = None if self._semantic.coarse or not texts else Product(vectors, background)
 
     @property
     def semantic(self) -> bool:

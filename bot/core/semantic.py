@@ -355,7 +355,7 @@ class Cosines:
     """A question's cosines with the phrasings (``SemanticIndex`` ``texts``) and with the near misses (``near``),
     as one reading of it needs them; the texts at ``drop_texts`` and ``drop_near`` are left out (-1), as
     training asks a labeled question as if it were not in the knowledge base. With a ``product`` over both
-    tables' rows (the texts', then the near misses'), the cosines are computed in the background from the start
+    tables' rows (the texts', then the near misses': the two indexes' vectors are views into its matrix), the cosines are computed in the background from the start
     and waited for on first use; without one (an index that scores in two stages), on first use."""
 
     def __init__(self, vector: np.ndarray, texts: SemanticIndex, near: SemanticIndex, product: Product | None,
@@ -375,7 +375,7 @@ class Cosines:
                 sims = self._wait()
                 split = len(self._texts.vectors)
                 meaning = self._texts.scores_from(sims[:split], self._drop_texts)
-                near = sims[split:] if len(self._near.vectors) else np.zeros(0, dtype=np.float32)
+                near = sims[split:]
             else:
                 meaning = self._texts.scores(self._vector, self._drop_texts)
                 near = self._near.similarities(self._vector)
@@ -388,22 +388,3 @@ class Cosines:
     def first(self, k: int) -> list[int]:
         """The ``k`` units closest in meaning, closest first."""
         return self.result()[3][:k].tolist()
-
-
-def shared_product(texts: SemanticIndex, near: SemanticIndex, background: bool | None = None) -> Product | None:
-    """One ``Product`` over both indexes' vectors, which become views into its matrix (none is copied when they
-    are already consecutive rows of one array, as ``Engine`` encodes them); None when ``texts`` scores in two
-    stages (above COARSE_ABOVE texts: the full product is what it avoids)."""
-    if texts.coarse or not len(texts.vectors):
-        return None
-    a, b = texts.vectors, near.vectors
-    if not len(b) or b.shape[1] != a.shape[1]:
-        return Product(a, background)
-    base = a.base
-    if (base is not None and b.base is base and base.flags.c_contiguous and base.shape == (len(a) + len(b), a.shape[1])
-            and a.ctypes.data == base.ctypes.data and b.ctypes.data == base[len(a):].ctypes.data):
-        matrix = base
-    else:
-        matrix = np.vstack([a, b])
-    texts.vectors, near.vectors = matrix[:len(a)], matrix[len(a):]
-    return Product(matrix, background)
