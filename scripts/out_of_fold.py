@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     engine = Engine(load_knowledge(ROOT / "knowledge"), encoder=load_static_encoder(), model=Model.placeholder())
     examples = learn.training_examples(engine, ROOT / learn.TRAINING_SETS)
-    examples, _, _ = learn.cross_fitted(examples)
+    examples, *_ = learn.cross_fitted(examples)
     oof = learn.out_of_fold(examples)
     answer_at, clarify_at = learn.operating_points(oof)
     read = [o for o in oof if o.example.features.shape[0] and o.example.features[0, -1] == 1.0]

@@ -185,7 +185,7 @@ def test_curate_from_set_proposes_phrasings_and_near_misses(engine):
     spec.loader.exec_module(curate)
     from bot.core.evaluation import Item
 
-    missed = "flurble zorp the wibbly writer's electronic mailbox"
+    missed = "flurble zorp the wibbly mailbox"  # ("... writer's electronic mailbox" is read as the author's email)
     assert engine.ask(missed).status is not Status.ANSWERED
     items = [Item(missed, True, ("front.4",), ("sohill",)),
              Item("How long is the Power of Siberia 2 pipeline?", False),  # answered: labeled out of scope here

@@ -107,11 +107,83 @@ def test_the_usual_words_are_cross_fitted_without_the_question_itself():
     asked = _bare("set0", "zebra pipeline", {"zebra", "pipelin"}, ["qa:x", "qa:y"], [0])
     copied = _bare("phrasings", "Zebra  pipeline", {"zebra", "pipelin"}, ["qa:x"], [0])
     own = _bare("phrasings", "okapi question", {"okapi"}, ["qa:y"], [0])
-    out, final = learn.usual_fitted(sets + [asked, copied, own])
+    out, final, _ = learn.usual_fitted(sets + [asked, copied, own])
     by_q = {e.question: e for e in out}
     assert by_q["zebra pipeline"].features[0, col] == 0.0  # neither it nor its copy was counted for it
     assert by_q["okapi question"].features[0, col] == 0.0
     assert final.score(frozenset({"zebra"}), "qa:x")[1] == 1.0 and final.score(frozenset({"okapi"}), "qa:y")[1] == 1.0
+
+
+def _unit(n: int, dims: int = 8) -> np.ndarray:
+    v = np.zeros(dims, dtype=np.float32)
+    v[n] = 1.0
+    return v
+
+
+def test_the_usual_meaning_fits_as_documented():
+    from bot.core.model import UsualMeaning
+
+    near = lambda n, m: (_unit(n) + 0.2 * _unit(m)) / np.linalg.norm(_unit(n) + 0.2 * _unit(m))  # noqa: E731
+    docs = [learn._Doc(frozenset(), ("qa:len",), "s", "a", near(0, 1)),
+            learn._Doc(frozenset(), ("qa:len",), "s", "b", near(0, 2)),
+            learn._Doc(frozenset(), ("qa:gas",), "s", "c", near(3, 2)),
+            learn._Doc(frozenset(), ("qa:who", "fact:who"), "s", "d", near(5, 6)),
+            learn._Doc(frozenset(), ("qa:lexical",), "s", "e", None)]  # read by words alone: not counted
+    m = learn.fit_usual_meaning(docs)
+    assert m.units == ("fact:who", "qa:gas", "qa:len", "qa:who") and m.weights.shape == (4, 8)
+    (s_len, lead_len), (s_gas, lead_gas), (s_never, _) = m.features(_unit(0), ["qa:len", "qa:gas", "qa:never-asked"])
+    assert s_len > 0.5 > s_gas and s_never == 0.0  # a unit nobody asked about scores 0
+    assert lead_len == pytest.approx(s_len - max(s_gas, s_never)) and lead_gas == pytest.approx(s_gas - s_len)
+    # a question right for two units counts half for each
+    assert m.features(near(5, 6), ["qa:who", "fact:who"])[0][0] == pytest.approx(
+        m.features(near(5, 6), ["fact:who", "qa:who"])[0][0])
+    # a word the questions never used, whose vector points the same way, still leans towards the unit
+    assert m.features(near(0, 7), ["qa:len", "qa:gas"])[0][1] > 0
+    assert m.features(None, ["qa:len", "qa:gas"]) == [(0.0, 0.0), (0.0, 0.0)]  # not read by meaning
+    assert np.array_equal(m.weights, np.round(m.weights, learn.USUAL_MEANING_DECIMALS))
+    assert UsualMeaning.from_dict(m.to_dict()) == m
+    assert learn.fit_usual_meaning(docs[-1:]) == UsualMeaning()
+
+
+def test_the_usual_meaning_is_cross_fitted_without_the_question_itself():
+    """As for the words: a labeled question's profile by meaning never counts its own fold nor its copy among the
+    phrasings, a phrasing's never counts itself, and the shipped one counts everything."""
+    import dataclasses
+
+    col = FEATURES.index("usual_meaning")
+    sets = [dataclasses.replace(_bare(f"set{k}", f"filler question {k}", {"filler"}, ["qa:x", "qa:y"], [k % 2]),
+                                vector=_unit(k % 2)) for k in range(learn.FOLDS)]
+    asked = dataclasses.replace(_bare("set0", "zebra pipeline", {"zebra"}, ["qa:z", "qa:x"], [0]), vector=_unit(4))
+    copied = dataclasses.replace(_bare("phrasings", "Zebra  pipeline", {"zebra"}, ["qa:z"], [0]), vector=_unit(4))
+    own = dataclasses.replace(_bare("phrasings", "okapi question", {"okapi"}, ["qa:w"], [0]), vector=_unit(5))
+    out, _, final = learn.usual_fitted(sets + [asked, copied, own])
+    by_q = {e.question: e for e in out}
+    assert by_q["zebra pipeline"].features[0, col] == 0.0  # qa:z was asked by it and its copy alone
+    assert by_q["okapi question"].features[0, col] == 0.0
+    assert by_q["filler question 2"].features[0, col] > 0.5  # the other folds ask qa:x the same way
+    assert final.features(_unit(4), ["qa:z"])[0][0] > 0.4 and final.features(_unit(5), ["qa:w"])[0][0] > 0.4
+
+
+def test_training_reads_the_usual_meaning_as_the_bot_does(engine):
+    from bot.core.evaluation import Item
+    from bot.core.features import read
+
+    meaning = engine.model.usual_meaning
+    assert len(meaning.units) > 200, "the model ships no profile by meaning: retrain it"
+    cols = slice(FEATURES.index("usual_meaning"), FEATURES.index("usual_meaning_lead") + 1)
+    for q in ("how long is pos2", "when was the summit tho", "who wrote this brief"):
+        bare = learn.example(engine, "probe", Item(q, False))
+        bare.features[:, cols] = 0.0  # as training reads it (with a model that knows no profiles yet)
+        filled = learn.with_usual(bare, engine.model.usual, meaning)
+        live = np.array([c.features for c in read(engine, q).candidates])
+        assert len(live) and np.array_equal(filled.features[:, cols], live[:, cols]), q
+        lexical = learn.example(engine, "probe", Item(q, False), semantic=False)
+        assert lexical.vector is None and not lexical.features[:, cols].any()  # read by words alone: no meaning
+    # "lengthy": the words people asked the pipeline's length with lean elsewhere, what they meant does not
+    cands = read(engine, "how lengthy is the siberia pipe").candidates
+    by_meaning = max(cands, key=lambda c: c.named()["usual_meaning"])
+    by_words = max(cands, key=lambda c: c.named()["usual"])
+    assert by_meaning.id == "pos2-length" != by_words.id and by_meaning.named()["usual_meaning_lead"] > 0
 
 
 def test_training_reads_the_usual_words_as_the_bot_does(engine):
@@ -218,7 +290,7 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
     sum the cosines' terms in another order (AVX-512 or not): their last bits differ, now and then a feature's 6th
     decimal with them, and the trees' splits follow; there the retrained model must take the shipped one's
     decisions (the same best candidate and outcome) on at least 99.9% of the labeled questions, with the same words'
-    lean and profiles to 1e-6. (The operating points come from the script's out-of-fold run, six more fits: too
+    lean and profiles by words to 1e-6, and the profile by meaning (a linear solve, rounded to 1e-6) to 1e-5. (The operating points come from the script's out-of-fold run, six more fits: too
     slow for the suite; it is as deterministic as this fit.)"""
     pytest.importorskip("sklearn")
     import dataclasses
@@ -231,9 +303,10 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
     stamp = learn.read_stamp(shipped.trained_on)
     assert stamp.get("data") == learn.data_digest(examples), "the training data changed: run scripts/train_decision.py"
     exact = stamp.get("digest") == learn.digest(examples)
-    examples, scope, usual = learn.cross_fitted(examples)
+    examples, scope, usual, meaning = learn.cross_fitted(examples)
     ranker, decision = learn.fit_model(examples)
-    if (scope, usual, ranker, decision) == (shipped.scope, shipped.usual, shipped.ranker, shipped.decision):
+    if (scope, usual, meaning, ranker, decision) == (shipped.scope, shipped.usual, shipped.usual_meaning,
+                                                     shipped.ranker, shipped.decision):
         return  # node for node
     # the features' digest to 6 decimals can match while their last bits, and so a split's threshold, differ
     print(f"not node for node (the features' digest {'matches' if exact else 'differs'})")
@@ -244,6 +317,9 @@ def test_retraining_reproduces_the_shipped_model(knowledge, encoder):
     assert all(t.keys() == shipped.usual.seen[u].keys() and max((abs(v - shipped.usual.seen[u][w])
                                                                   for w, v in t.items()), default=0.0) <= 1e-6
                for u, t in usual.seen.items())
+    # the profile by meaning is a linear solve on the vectors: its last bits follow BLAS's too (rounded to 1e-6)
+    assert meaning.units == shipped.usual_meaning.units
+    assert np.abs(meaning.weights - shipped.usual_meaning.weights).max() <= 1e-5
     retrained = dataclasses.replace(shipped, ranker=ranker, decision=decision)
     ours, theirs = _decisions(retrained, examples), _decisions(shipped, examples)
     agree = sum(a == b for a, b in zip(ours, theirs)) / len(theirs)

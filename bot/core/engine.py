@@ -196,7 +196,7 @@ class Engine:
         lines = [f"reading: {v.reading.text!r}", f"outcome: {v.outcome} ({v.reason})",
                  f"confidence (calibrated probability that the best candidate is right): {v.confidence:.3f}"]
         shown = ("meaning", "close", "coverage", "lex_score", "usual", "usual_hits", "uncovered", "own_near_miss",
-                 "near_miss_meaning_lead", "names_missing")
+                 "near_miss_meaning_lead", "names_missing", "usual_meaning")
         for n, (c, p) in enumerate(v.ranked()[:5], 1):
             f = c.named()
             feats = ", ".join(f"{k} {f[k]:.2f}" for k in shown)

@@ -5,8 +5,8 @@ the knowledge base's units by their words (``Scored``) and by meaning (cosines w
 misses). This module turns that into numbers: for each candidate unit the lexical features, its closeness in
 meaning, how it compares with the other candidates, how close the nearest listed near miss is, whether the names
 the question uses are the unit's, how the question's words compare with the words people usually ask the unit
-with (``model.UsualWords``), and a few facts about the question itself. ``bot/core/decision.py`` scores
-them; ``scripts/train_decision.py`` learns the weights.
+with (``model.UsualWords``) and how its meaning compares with what they mean (``model.UsualMeaning``), and a few
+facts about the question itself. ``bot/core/decide.py`` scores them; ``scripts/train_decision.py`` learns the weights.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ FEATURES = (
     "meaning", "meaning_lead", "meaning_top", "lex_top", "lex_lead", "lexical_missing",
     "near_miss_meaning_lead", "near_miss_words", "own_near_meaning_lead", "names_missing", "names_other",
     "heads_missing", "question_words", "telling_words", "unknown_words", "framing_only", "asked",
-    "scope_prior", "lacking_weight", "usual", "usual_lead", "usual_hits", "meaning_known",
+    "scope_prior", "lacking_weight", "usual", "usual_lead", "usual_hits", "usual_meaning", "usual_meaning_lead",
+    "meaning_known",
 )
 
 
@@ -67,13 +68,14 @@ def word_pairs(tokens) -> frozenset[str]:
 
 def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray | None,
                        near_words: float, own_near: np.ndarray | None = None,
-                       by_meaning: np.ndarray | None = None) -> list[Candidate]:
+                       by_meaning: np.ndarray | None = None, vector: np.ndarray | None = None) -> list[Candidate]:
     """The candidates of one reading of a question and their features.
 
     ``a`` is the engine's Analysis (its ``ranked`` list holds only admissible units: a number the unit lacks, a
     "how many" it cannot answer ... are hard constraints, not features). ``meaning`` holds each unit's cosine with
     the question (None when the semantic reading is off), ``near`` each near miss's, and ``near_words`` how close
-    in words the closest-in-meaning near miss is; ``by_meaning``, when given, is ``np.argsort(-meaning)``."""
+    in words the closest-in-meaning near miss is; ``by_meaning``, when given, is ``np.argsort(-meaning)``; ``vector``
+    the question's own vector (None when the semantic reading is off)."""
     units = engine.index.units
     ranked = a.ranked
     picked: list[int] = [s.unit_index for s in ranked[:LEXICAL_CANDIDATES]]
@@ -112,8 +114,9 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     qwords = frozenset(a.tokens) | a.intents
     prior = scope.logit(qwords)
     meaning_known = 1.0 if meaning is not None else 0.0
-    usual = engine.model.usual.features(qwords | word_pairs(a.tokens),
-                                        [f"{units[i].kind}:{units[i].id}" for i in picked])
+    keys = [f"{units[i].kind}:{units[i].id}" for i in picked]
+    usual = engine.model.usual.features(qwords | word_pairs(a.tokens), keys)
+    dense = engine.model.usual_meaning.features(vector if meaning is not None else None, keys)
     out: list[Candidate] = []
     for n, i in enumerate(picked):
         u = units[i]
@@ -133,7 +136,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
             float(own_near[i]) - sem[n] if own_near is not None and own_near[i] > -1.0 else -1.0,
             float(len(qnames - u.tokens - u.context)), 1.0 if qnames and not qnames & unit_names and unit_names else 0.0,
             float(min(engine.index.heads_missing(a, u), 2)),
-        ) + question_facts + (prior, scope.lacking(qwords, u.knows)) + usual[n] + (meaning_known,)
+        ) + question_facts + (prior, scope.lacking(qwords, u.knows)) + usual[n] + dense[n] + (meaning_known,)
         out.append(Candidate(i, u.kind, u.id, tuple(map(float, feats)), s, u.paragraphs))
     return out
 
@@ -147,6 +150,7 @@ class Reading:
     meaning: np.ndarray | None  # per unit
     near: np.ndarray | None  # per near miss
     candidates: list[Candidate]
+    vector: np.ndarray | None = None  # the text's own vector, when it was read by meaning
 
 
 def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, semantic: bool = True,
@@ -176,4 +180,4 @@ def read(engine, text: str, exclude=None, scope: frozenset[int] | None = None, s
         near_words = max(engine.index.closest(qset, weights, total, [engine._near_phrasings[int(j)]])[0]
                          for j in _top(near, NEAR_WORDS_OF))
     return Reading(text, a, meaning, near,
-                   candidate_features(engine, a, meaning, near, near_words, own_near, by_meaning))
+                   candidate_features(engine, a, meaning, near, near_words, own_near, by_meaning, vec), vec)

@@ -30,7 +30,8 @@ import numpy as np
 
 from .evaluation import Item, judge
 from .features import FEATURES, read, word_pairs
-from .model import DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, UsualWords, decision_features, expand
+from .model import (DECISION_FEATURES, RANKER_FEATURES, Model, ScopeWords, Trees, UsualMeaning, UsualWords,
+                    decision_features, expand)
 from .text import same_question_key
 
 
@@ -47,6 +48,7 @@ class Example:
     words: frozenset[str] = frozenset()  # the question's words and intent pseudo-words, as the engine reads them
     lacks: tuple[frozenset[str], ...] = ()  # per candidate, the question's words (not intents) it lacks
     pairs: frozenset[str] = frozenset()  # its consecutive content words, paired (features.word_pairs)
+    vector: np.ndarray | None = None  # its vector, when it was read by meaning
 
 
 def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), semantic: bool = True,
@@ -68,7 +70,7 @@ def example(engine, group: str, item: Item, leave_out: Iterable[str] = (), seman
     lacks = tuple(frozenset(t for t in words if t[0] != "?" and not u.knows(t))
                   for u in units)
     return Example(group, item.q, item.in_scope, feats, labels, [f"{c.kind}:{c.id}" for c in r.candidates],
-                   [c.paragraphs for c in r.candidates], words, lacks, word_pairs(a.tokens))
+                   [c.paragraphs for c in r.candidates], words, lacks, word_pairs(a.tokens), r.vector)
 
 
 def knowledge_examples(engine, semantic: bool = True) -> list[Example]:
@@ -256,8 +258,11 @@ def scoped(examples: Sequence[Example], folds: int | None = None) -> tuple[list[
 
 
 _USUAL = FEATURES.index("usual")
+_USUAL_MEANING = FEATURES.index("usual_meaning")
 USUAL_ALPHA = 1.0  # the profile's smoothing: a unit's counts plus this many words drawn from all questions
 USUAL_DECIMALS = 5
+USUAL_MEANING_RIDGE = 1.0  # the profile by meaning's ridge penalty (chosen out of fold on the training sets)
+USUAL_MEANING_DECIMALS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +273,7 @@ class _Doc:
     units: tuple[str, ...]
     group: str
     key: str  # text.same_question_key of the question
+    vector: np.ndarray | None = None  # its vector (unit length), when it was read by meaning
 
 
 def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
@@ -282,7 +288,7 @@ def usual_docs(examples: Sequence[Example]) -> list[_Doc]:
         seen.add((e.group, e.question))
         units = tuple(e.ids[int(i)] for i in np.flatnonzero(e.labels))
         if units:
-            out.append(_Doc(e.words | e.pairs, units, e.group, same_question_key(e.question)))
+            out.append(_Doc(e.words | e.pairs, units, e.group, same_question_key(e.question), e.vector))
     return out
 
 
@@ -307,16 +313,43 @@ def fit_usual(docs: Iterable[_Doc]) -> UsualWords:
     return UsualWords(default, seen)
 
 
-def with_usual(e: Example, usual: UsualWords) -> Example:
-    """``e`` with its three profile features (usual, usual_lead, usual_hits) as ``usual`` gives them."""
+def fit_usual_meaning(docs: Iterable[_Doc]) -> UsualMeaning:
+    """model.UsualMeaning from the ``docs`` read by meaning: the ridge regression (penalty USUAL_MEANING_RIDGE, no
+    intercept) of each unit's share of a question (1 over the number of units it is right for) on the question's
+    vector, the weights rounded to USUAL_MEANING_DECIMALS."""
+    docs = [d for d in docs if d.vector is not None]
+    units = sorted({u for d in docs for u in d.units})
+    if not docs:
+        return UsualMeaning()
+    column = {u: n for n, u in enumerate(units)}
+    x = np.array([d.vector for d in docs], dtype=np.float64)
+    y = np.zeros((len(docs), len(units)))
+    for r, d in enumerate(docs):
+        for u in d.units:
+            y[r, column[u]] = 1.0 / len(d.units)
+    w = np.linalg.solve(x.T @ x + USUAL_MEANING_RIDGE * np.eye(x.shape[1]), x.T @ y)
+    return UsualMeaning(tuple(units), np.round(w.T, USUAL_MEANING_DECIMALS))
+
+
+def fit_profiles(docs: Sequence[_Doc]) -> tuple[UsualWords, UsualMeaning]:
+    return fit_usual(docs), fit_usual_meaning(docs)
+
+
+def with_usual(e: Example, usual: UsualWords, meaning: UsualMeaning | None = None) -> Example:
+    """``e`` with its three profile features (usual, usual_lead, usual_hits) as ``usual`` gives them, and its two
+    profile-by-meaning features (usual_meaning, usual_meaning_lead) as ``meaning`` does, when given."""
     f = e.features.copy()
     if len(f):
         f[:, _USUAL:_USUAL + 3] = usual.features(e.words | e.pairs, e.ids)
+        if meaning is not None:
+            f[:, _USUAL_MEANING:_USUAL_MEANING + 2] = meaning.features(e.vector, e.ids)
     return dataclasses.replace(e, features=f)
 
 
-def usual_fitted(examples: Sequence[Example], folds: int | None = None) -> tuple[list[Example], UsualWords]:
-    """The examples with their profile features cross-fitted, and the profile that ships (from every question).
+def usual_fitted(examples: Sequence[Example], folds: int | None = None
+                 ) -> tuple[list[Example], UsualWords, UsualMeaning]:
+    """The examples with their profile features (by words and by meaning) cross-fitted, and the profiles that
+    ship (from every question).
     A labeled question's come from profiles that never counted its fold, nor any question that is one of the
     fold's word for word (the curator copied some into the phrasings, and a few sets share a question); a
     phrasing's from profiles without a sixth of the phrasings (its own among them) and without the labeled
@@ -324,27 +357,27 @@ def usual_fitted(examples: Sequence[Example], folds: int | None = None) -> tuple
     folds = folds or FOLDS
     fold_of = folds_of(examples, folds)
     docs = usual_docs(examples)
-    final = fit_usual(docs)
+    final = fit_profiles(docs)
     fold_keys = [{same_question_key(e.question) for e in examples if fold_of.get(e.group, -1) == k}
                  for k in range(folds)]
-    per_fold = [fit_usual(d for d in docs if fold_of.get(d.group, -1) != k and d.key not in fold_keys[k])
+    per_fold = [fit_profiles([d for d in docs if fold_of.get(d.group, -1) != k and d.key not in fold_keys[k]])
                 for k in range(folds)]
 
     def part(key: str) -> int:  # a phrasing's share of the phrasings: stable for its text
         return hashlib.sha256(key.encode()).digest()[0] % folds
 
     phrased = [{d.key for d in docs if d.group == "phrasings" and part(d.key) == k} for k in range(folds)]
-    per_part = [fit_usual(d for d in docs if d.key not in phrased[k]) for k in range(folds)]
+    per_part = [fit_profiles([d for d in docs if d.key not in phrased[k]]) for k in range(folds)]
     out = []
     for e in examples:
         if e.group in fold_of:
-            usual = per_fold[fold_of[e.group]]
+            profiles = per_fold[fold_of[e.group]]
         elif e.group == "phrasings":
-            usual = per_part[part(same_question_key(e.question))]
+            profiles = per_part[part(same_question_key(e.question))]
         else:
-            usual = final
-        out.append(with_usual(e, usual))
-    return out, final
+            profiles = final
+        out.append(with_usual(e, *profiles))
+    return out, *final
 
 
 def digest(examples: Sequence[Example]) -> str:
@@ -504,18 +537,18 @@ def operating_points(oof: Sequence[OutOfFold]) -> tuple[float, float]:
     return answer_at, min(answer_at, clarify_at)
 
 
-def cross_fitted(examples: Sequence[Example]) -> tuple[list[Example], ScopeWords, UsualWords]:
+def cross_fitted(examples: Sequence[Example]) -> tuple[list[Example], ScopeWords, UsualWords, UsualMeaning]:
     """The examples with the features learned from the labeled sets themselves (the words' lean, the units'
-    profiles) cross-fitted by fold, and the two that ship."""
+    profiles by words and by meaning) cross-fitted by fold, and the three that ship."""
     examples, scope = scoped(examples)
-    examples, usual = usual_fitted(examples)
-    return examples, scope, usual
+    examples, usual, usual_meaning = usual_fitted(examples)
+    return examples, scope, usual, usual_meaning
 
 
 def train(examples: Sequence[Example]) -> tuple[Model, list[OutOfFold]]:
     read_as = stamp(examples)  # of the examples as read (the test reads them again and compares)
-    examples, scope, usual = cross_fitted(examples)
+    examples, scope, usual, usual_meaning = cross_fitted(examples)
     oof = out_of_fold(copy.deepcopy(list(examples)))
     answer_at, clarify_at = operating_points(oof)
     ranker, decision = fit_model(examples)
-    return Model(ranker, decision, answer_at, clarify_at, FEATURES, read_as, scope, usual), oof
+    return Model(ranker, decision, answer_at, clarify_at, FEATURES, read_as, scope, usual, usual_meaning), oof

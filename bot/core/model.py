@@ -190,6 +190,56 @@ class UsualWords:
                    {str(u): {str(w): float(v) for w, v in t.items()} for u, t in d["seen"].items()})
 
 
+@dataclass(frozen=True, eq=False)
+class UsualMeaning:
+    """How each unit is usually asked, by meaning: a ridge regression from a question's vector (the static
+    encoder's, unit length) to the units it answers, fitted on the same questions as ``UsualWords`` (the phrasings
+    and the labeled sets' questions each unit answers right). Where ``UsualWords`` knows only words people have
+    used, this one reads any word the encoder knows, so a synonym nobody has asked with still leans towards the
+    unit whose questions mean the same. A unit's score is the question's vector times its column of ``weights``;
+    a unit nobody asked about scores 0. ``learn.fit_usual_meaning`` fits it; the two candidate features are the
+    score and its lead over the other candidates."""
+
+    units: tuple[str, ...] = ()  # unit keys ("qa:<id>", "fact:<id>"), one per row of ``weights``
+    weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # units x dimensions
+    _row: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_row", {u: n for n, u in enumerate(self.units)})
+
+    def features(self, vector: np.ndarray | None, units: Sequence[str]) -> list[tuple[float, float]]:
+        """Per candidate unit: its score for the question's ``vector`` (None: the question was not read by
+        meaning, every score 0) and the lead of that over the best of the other candidates."""
+        rows = [self._row.get(u, -1) for u in units]
+        scores = [0.0] * len(units)
+        if vector is not None and len(self.units):
+            known = [n for n, r in enumerate(rows) if r >= 0]
+            if known:
+                v = np.asarray(vector, dtype=np.float64)
+                values = self.weights[[rows[n] for n in known]] @ v
+                for n, value in zip(known, values.tolist()):
+                    scores[n] = value
+        out = []
+        for n, s in enumerate(scores):
+            others = scores[:n] + scores[n + 1:]
+            out.append((s, s - max(others) if others else 0.0))
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UsualMeaning):
+            return NotImplemented
+        return self.units == other.units and np.array_equal(self.weights, other.weights)
+
+    def to_dict(self) -> dict:
+        return {"units": list(self.units), "weights": [[float(w) for w in row] for row in self.weights]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "UsualMeaning":
+        units = tuple(str(u) for u in d["units"])
+        weights = np.asarray(d["weights"], dtype=np.float64).reshape(len(units), -1) if units else np.zeros((0, 0))
+        return cls(units, weights)
+
+
 def decision_features(probs: np.ndarray, feats: np.ndarray,
                       paragraphs: Sequence[frozenset[str]] | None = None) -> np.ndarray:
     """The decision's view of a question: the ranker's probability of its best candidate, of its best rival and
@@ -219,6 +269,7 @@ class Model:
     trained_on: str = ""
     scope: ScopeWords = field(default_factory=ScopeWords)  # the words' lean: two of the candidates' features
     usual: UsualWords = field(default_factory=UsualWords)  # how each unit is usually asked: three more
+    usual_meaning: UsualMeaning = field(default_factory=UsualMeaning)  # ... by meaning: two more
 
     @classmethod
     def placeholder(cls) -> "Model":
@@ -235,19 +286,20 @@ class Model:
         return float(self.decision.probabilities(x)[0])
 
     def to_json(self) -> str:
-        return json.dumps({"format": 4, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
+        return json.dumps({"format": 5, "features": list(RANKER_FEATURES), "decision_features": list(DECISION_FEATURES),
                            "ranker": self.ranker.to_dict(), "decision": self.decision.to_dict(),
                            "scope": self.scope.to_dict(), "usual": self.usual.to_dict(),
+                           "usual_meaning": self.usual_meaning.to_dict(),
                            "answer_at": round(self.answer_at, 6), "clarify_at": round(self.clarify_at, 6),
                            "trained_on": self.trained_on}, sort_keys=True, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Model":
         d = json.loads(text)
-        if d.get("format") != 4 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
+        if d.get("format") != 5 or tuple(d["features"]) != RANKER_FEATURES or tuple(d["decision_features"]) != DECISION_FEATURES:
             raise ValueError("the decision model was trained on other features: retrain it (scripts/train_decision.py)")
         return cls(Trees.from_dict(d["ranker"]), Trees.from_dict(d["decision"]), float(d["answer_at"]),
                    float(d["clarify_at"]), FEATURES, d.get("trained_on", ""), ScopeWords.from_dict(d["scope"]),
-                   UsualWords.from_dict(d["usual"]))
+                   UsualWords.from_dict(d["usual"]), UsualMeaning.from_dict(d["usual_meaning"]))
 
 
