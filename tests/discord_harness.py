@@ -70,12 +70,14 @@ class Recorder:
     def of(self, fragment: str) -> list[Call]:
         return [c for c in self.calls if fragment in c.path]
 
-    async def wait(self, count: int = 1, timeout: float = 30.0) -> list[Call]:
-        """Let the event loop run until at least ``count`` calls were recorded."""
+    async def wait(self, count: int = 1, timeout: float = 30.0, path: str = "") -> list[Call]:
+        """Let the event loop run until at least ``count`` calls (those whose path contains ``path``) were
+        recorded."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.calls) < count:
+        while len(seen := [c for c in self.calls if path in c.path] if path else self.calls) < count:
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"expected {count} HTTP call(s), got {len(self.calls)}: {self.calls}")
+                raise AssertionError(f"expected {count} HTTP call(s) to {path or 'any path'}, got {len(seen)}: "
+                                     f"{self.calls}")
             await asyncio.sleep(0.001)
         for _ in range(5):
             await asyncio.sleep(0)
