@@ -116,7 +116,7 @@ def candidate_features(engine, a, meaning: np.ndarray | None, near: np.ndarray |
     meaning_known = 1.0 if meaning is not None else 0.0
     keys = [f"{units[i].kind}:{units[i].id}" for i in picked]
     usual = engine.model.usual.features(qwords | word_pairs(a.tokens), keys)
-    dense = engine.model.usual_meaning.features(vector if meaning is not None else None, keys)
+    dense = engine.model.usual_meaning.features(vector, keys)
     out: list[Candidate] = []
     for n, i in enumerate(picked):
         u = units[i]

@@ -318,9 +318,9 @@ def fit_usual_meaning(docs: Iterable[_Doc]) -> UsualMeaning:
     intercept) of each unit's share of a question (1 over the number of units it is right for) on the question's
     vector, the weights rounded to USUAL_MEANING_DECIMALS."""
     docs = [d for d in docs if d.vector is not None]
-    units = sorted({u for d in docs for u in d.units})
     if not docs:
         return UsualMeaning()
+    units = sorted({u for d in docs for u in d.units})
     column = {u: n for n, u in enumerate(units)}
     x = np.array([d.vector for d in docs], dtype=np.float64)
     y = np.zeros((len(docs), len(units)))

@@ -145,6 +145,15 @@ class ScopeWords:
         return cls(float(d["intercept"]), {str(k): float(v) for k, v in d["weights"].items()})
 
 
+def _leads(values: Sequence[float]) -> list[float]:
+    """How far each value is above the best of the others (negative when below; 0 when there is no other)."""
+    out = []
+    for n, v in enumerate(values):
+        others = [*values[:n], *values[n + 1:]]
+        out.append(v - max(others) if others else 0.0)
+    return out
+
+
 @dataclass(frozen=True, eq=True)
 class UsualWords:
     """How each unit is usually asked: a naive Bayes profile of the words (stems, intent pseudo-words and pairs of
@@ -174,11 +183,7 @@ class UsualWords:
         share of the question's words seen with it."""
         scores = [self.score(words, u) for u in units]
         means = [m for m, _ in scores]
-        out = []
-        for n, (m, hits) in enumerate(scores):
-            others = means[:n] + means[n + 1:]
-            out.append((m, m - max(others) if others else 0.0, hits))
-        return out
+        return [(m, lead, hits) for (m, hits), lead in zip(scores, _leads(means))]
 
     def to_dict(self) -> dict:
         return {"default": {k: float(v) for k, v in sorted(self.default.items())},
@@ -196,8 +201,8 @@ class UsualMeaning:
     encoder's, unit length) to the units it answers, fitted on the same questions as ``UsualWords`` (the phrasings
     and the labeled sets' questions each unit answers right). Where ``UsualWords`` knows only words people have
     used, this one reads any word the encoder knows, so a synonym nobody has asked with still leans towards the
-    unit whose questions mean the same. A unit's score is the question's vector times its column of ``weights``;
-    a unit nobody asked about scores 0. ``learn.fit_usual_meaning`` fits it; the two candidate features are the
+    unit whose questions mean the same. A unit's score is its row of ``weights`` times the question's vector; a
+    unit nobody asked about scores 0. ``learn.fit_usual_meaning`` fits it; the two candidate features are the
     score and its lead over the other candidates."""
 
     units: tuple[str, ...] = ()  # unit keys ("qa:<id>", "fact:<id>"), one per row of ``weights``
@@ -210,20 +215,14 @@ class UsualMeaning:
     def features(self, vector: np.ndarray | None, units: Sequence[str]) -> list[tuple[float, float]]:
         """Per candidate unit: its score for the question's ``vector`` (None: the question was not read by
         meaning, every score 0) and the lead of that over the best of the other candidates."""
-        rows = [self._row.get(u, -1) for u in units]
         scores = [0.0] * len(units)
-        if vector is not None and len(self.units):
-            known = [n for n, r in enumerate(rows) if r >= 0]
+        if vector is not None:
+            known = [(n, r) for n, u in enumerate(units) if (r := self._row.get(u)) is not None]
             if known:
-                v = np.asarray(vector, dtype=np.float64)
-                values = self.weights[[rows[n] for n in known]] @ v
-                for n, value in zip(known, values.tolist()):
+                values = self.weights[[r for _, r in known]] @ np.asarray(vector, dtype=np.float64)
+                for (n, _), value in zip(known, values.tolist()):
                     scores[n] = value
-        out = []
-        for n, s in enumerate(scores):
-            others = scores[:n] + scores[n + 1:]
-            out.append((s, s - max(others) if others else 0.0))
-        return out
+        return list(zip(scores, _leads(scores)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UsualMeaning):
