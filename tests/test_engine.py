@@ -338,6 +338,28 @@ def test_a_follow_up_with_nothing_to_follow_asks_which_one_is_meant(engine):
     assert not engine.ask("whats the second one about").answered  # the second of what?
 
 
+def test_a_person_named_by_a_pronoun_alone_is_not_guessed(engine):
+    """"how old is he now" with no earlier answer: the brief has several people, and only one whose age it gives,
+    so answering would guess who "he" is; "did you mean" offers the readings instead. A question that says who
+    ("that boy", "putin") or says enough besides is read as usual."""
+    from bot.core.text import unnamed_person
+
+    names = engine.index.names
+    for q in ("how old is he now", "who is she", "what's his job"):
+        assert unnamed_person(q, engine.read_question(q).tokens, names), q
+        assert not engine.ask(q).answered, q
+    assert engine.ask("how old is he now").status is Status.CLARIFY
+    for q in ("how old is that boy now and what does he do", "who received putin when he got there",
+              "did his stay stretch beyond a full day?", "how old is peng pai now"):
+        assert not unnamed_person(q, engine.read_question(q).tokens, names), q
+    assert engine.ask("how old is that boy now and what does he do").answered
+    # with the answer it replies to, the pronoun is resolved (bot/core/followup.py)
+    from bot.core.followup import answer_follow_up
+
+    first = engine.ask("Who is Peng Pai?")
+    assert answer_follow_up(engine, "how old is he now", first.match.id).match.id == "proceedings-peng-pai-now"
+
+
 def test_thanks_that_asks_nothing_is_chit_chat():
     from bot.core.text import is_chit_chat
 

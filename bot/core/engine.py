@@ -23,7 +23,7 @@ from .model import Model
 from .models import Answer, Knowledge, Status
 from .reading import MAX_QUESTION_CHARS, Analysis, Reader
 from .semantic import Cosines, Encoder, Product, SemanticIndex
-from .text import clean_question, leans_on_earlier, question_readings, stem, words
+from .text import clean_question, leans_on_earlier, question_readings, stem, unnamed_person, words
 
 __all__ = ["Analysis", "Engine", "Exclusion", "Scored", "Thresholds"]
 
@@ -146,6 +146,8 @@ class Engine:
                            offer=())
         if own is None and scope is None and leans_on_earlier(text):  # "and how long is it?", nothing earlier
             return hold_back(best, "a follow-up with nothing earlier to follow: which one is meant?")
+        if own is None and scope is None and unnamed_person(text, a.tokens, self.index.names):  # "how old is he now"
+            return hold_back(best, "a person named by a pronoun alone, with nothing earlier: who is meant?")
         # the message's question sentences alone too, and the most confident reading wins: a whole message padded
         # with remarks ("... I need it for my notes.") can pass the bar with a worse answer than its question alone
         # gets; once some reading is answered, one more reading at most is tried

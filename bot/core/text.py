@@ -6,6 +6,8 @@ import re
 import sys
 import threading
 import unicodedata
+from collections.abc import Collection, Sequence
+from functools import cache
 from itertools import islice
 
 import Stemmer
@@ -212,6 +214,8 @@ _FOLLOW_START = re.compile(rf"^\s*(?:{_CONTINUING}|so)\b", re.IGNORECASE)
 _CONTINUES = re.compile(rf"^\s*(?:{_CONTINUING})\b", re.IGNORECASE)  # a message that cannot stand alone
 # Words that point back at something said before: a sentence with one does not stand on its own.
 _POINTING = frozenset("it its he him his she her they them their there".split())
+_PERSONAL = frozenset("he him his she her".split())  # a person, where the brief has several
+_PERSON_WORDS = frozenset("boy guy man woman person kid child author writer leader president engineer".split())
 _DEMONSTRATIVES = frozenset("that this those these".split())  # point back unless a noun follows ("this summit")
 # A sentence ends at . ! or ? (maybe closing a quote) before a capital, at ? or ! before any word, or at a line
 # break; "U.S." and initials do not end one.
@@ -251,6 +255,21 @@ def leans_on_earlier(text: str) -> bool:
     text = clean_question(text)
     return ((bool(_CONTINUES.match(text)) and _points_back(text, ignore=_THE_TWO_SIDES))
             or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6))
+
+
+def unnamed_person(text: str, tokens: Sequence[str], names: Collection[str]) -> bool:
+    """A question about a person named by a pronoun alone, that says little else ("how old is he now", "who is
+    she", "where does he work"): the brief has several people (Xi, Putin, Peng Pai, Trump, its author), so asked
+    with no earlier answer it is unclear. ``tokens``: the question's content words as read (at most two, none of
+    them a name the brief uses or a word for a person: "how old is that boy now" says who)."""
+    return (len(tokens) <= 2 and bool(_PERSONAL.intersection(words(clean_question(text))))
+            and not any(t in names or t in _person_stems() for t in tokens))
+
+
+@cache
+def _person_stems() -> frozenset[str]:
+    """_PERSON_WORDS as the reader's stems ("presid", "engin") and as typed."""
+    return _PERSON_WORDS | frozenset(stem(w) for w in _PERSON_WORDS)
 
 
 def _points_back(sentence: str, ignore: frozenset[str] = frozenset()) -> bool:
