@@ -161,12 +161,14 @@ def fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, params: d
 
 
 FIRST_QUESTIONS = "first_questions"  # tests/data/first_questions.yaml: what newcomers type first
-GROUP_WEIGHTS = {"phrasings": 0.5, "near-misses": 0.5, FIRST_QUESTIONS: 5.0}
+GROUP_WEIGHTS = {"phrasings": 0.5, "near-misses": 0.5, FIRST_QUESTIONS: 10.0}
 
 
 def weight(group: str) -> float:
     """How much one question of a source weighs in training: a labeled question 1; a phrasing or a near miss half
-    (the curator's own wordings, many per entry); a first question 5 (the questions people ask most)."""
+    (the curator's own wordings, many per entry); a first question 10 (the questions people ask most, which must
+    all be answered: at 5, "did they sign anything" fell to "did you mean" once round 10's sets brought their
+    "did they sign any ai deal" and the like in as questions asked out of scope)."""
     return GROUP_WEIGHTS.get(group, 1.0)
 
 
