@@ -7,7 +7,6 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Collection, Sequence
-from functools import cache
 from itertools import islice
 
 import Stemmer
@@ -214,7 +213,8 @@ _FOLLOW_START = re.compile(rf"^\s*(?:{_CONTINUING}|so)\b", re.IGNORECASE)
 _CONTINUES = re.compile(rf"^\s*(?:{_CONTINUING})\b", re.IGNORECASE)  # a message that cannot stand alone
 # Words that point back at something said before: a sentence with one does not stand on its own.
 _POINTING = frozenset("it its he him his she her they them their there".split())
-_PERSONAL = frozenset("he him his she her".split())  # a person, where the brief has several
+# a person, where the brief has several (bot/core/followup.py resolves the same pronouns against a reply)
+_PERSONAL = frozenset("he him his she her hers".split())
 _PERSON_WORDS = frozenset("boy guy man woman person kid child author writer leader president engineer".split())
 _DEMONSTRATIVES = frozenset("that this those these".split())  # point back unless a noun follows ("this summit")
 # A sentence ends at . ! or ? (maybe closing a quote) before a capital, at ? or ! before any word, or at a line
@@ -263,13 +263,7 @@ def unnamed_person(text: str, tokens: Sequence[str], names: Collection[str]) -> 
     with no earlier answer it is unclear. ``tokens``: the question's content words as read (at most two, none of
     them a name the brief uses or a word for a person: "how old is that boy now" says who)."""
     return (len(tokens) <= 2 and bool(_PERSONAL.intersection(words(clean_question(text))))
-            and not any(t in names or t in _person_stems() for t in tokens))
-
-
-@cache
-def _person_stems() -> frozenset[str]:
-    """_PERSON_WORDS as the reader's stems ("presid", "engin") and as typed."""
-    return _PERSON_WORDS | frozenset(stem(w) for w in _PERSON_WORDS)
+            and not any(t in names or t in _PERSON_TOKENS for t in tokens))
 
 
 def _points_back(sentence: str, ignore: frozenset[str] = frozenset()) -> bool:
@@ -467,6 +461,9 @@ def stem(word: str) -> str:
         cached = _KEEP.get(word) or _stemmer.stemWord(word)
         STEMS.put(word, cached)
     return cached
+
+
+_PERSON_TOKENS = _PERSON_WORDS | frozenset(stem(w) for w in _PERSON_WORDS)  # as typed and as read ("presid")
 
 
 def is_content(word: str) -> bool:
