@@ -13,10 +13,10 @@ from conftest import LABELED
 # engine measures there. A change that lowers them fails here; raise them when the engine or the knowledge gets
 # better. Never fit anything to those sets: they measure only while they feed nothing.
 UNTOUCHED = LABELED.parent / "untouched"
-UNTOUCHED_IN_SCOPE_FLOOR = 0.62
+UNTOUCHED_IN_SCOPE_FLOOR = 0.90
 UNTOUCHED_OOS_FLOOR = 0.97
 UNTOUCHED_WRONG_CEILING = 0.02
-UNTOUCHED_REACH_FLOOR = 0.89
+UNTOUCHED_REACH_FLOOR = 0.97
 
 
 def test_words_normalise_discord_text():
