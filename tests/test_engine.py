@@ -329,11 +329,17 @@ def test_english_words_are_not_corrected_into_the_briefs_words(engine):
 
 def test_a_follow_up_with_nothing_to_follow_asks_which_one_is_meant(engine):
     """"and how long is it?" with no earlier answer is unclear: "did you mean" (the pipeline? the treaty?), never a
-    guess. With an earlier answer it is read within that answer's topic (engine.follow_up)."""
+    guess. With an earlier answer it is read as the bot reads a follow-up (``answer_follow_up``, as in ``chat``
+    and a Discord reply): "it" is that answer's subject, and a follow-up without a pronoun is read within its
+    topic."""
+    from bot.core.followup import answer_follow_up
+
     a = engine.ask("and how long is it")
     assert a.status is Status.CLARIFY and {"pos2-length", "treaty-validity"} <= set(a.candidates)
     first = engine.ask("how much gas could pos2 deliver")
-    assert engine.follow_up("and how long is it", first.match.id).match.id == "pos2-length"
+    assert first.match.id == "pos2-capacity"
+    for follow in ("and how long is it", "and the length?"):
+        assert answer_follow_up(engine, follow, first.match.id).match.id == "pos2-length", follow
     assert engine.ask("who wrote it").answered  # a pronoun alone is not a follow-up: "it" is the brief
     assert not engine.ask("whats the second one about").answered  # the second of what?
 
