@@ -344,6 +344,20 @@ def test_a_follow_up_with_nothing_to_follow_asks_which_one_is_meant(engine):
     assert not engine.ask("whats the second one about").answered  # the second of what?
 
 
+def test_a_reason_asked_for_with_nothing_before_is_not_guessed(engine):
+    """"why?" or "but why" as a first message has nothing to give a reason for: the model, which never saw one,
+    answered a cold "why" with the symbolic ceremony's reasons; it gets "did you mean" or an abstention instead.
+    A question that says what it wants the reason for is read as usual."""
+    from bot.core.text import leans_on_earlier
+
+    for q in ("why", "why?", "but why", "why tho", "and why?", "why not", "how come?"):
+        assert leans_on_earlier(q), q
+        assert not engine.ask(q).answered, q
+    for q in ("why does it matter", "why did pos2 fail", "why the timing", "why should i care about this"):
+        assert not leans_on_earlier(q), q
+    assert engine.ask("why did china not sign pos2").answered
+
+
 def test_a_person_named_by_a_pronoun_alone_is_not_guessed(engine):
     """"how old is he now" with no earlier answer: the brief has several people, and only one whose age it gives,
     so answering would guess who "he" is; "did you mean" offers the readings instead. A question that says who

@@ -244,17 +244,22 @@ _ORDINAL_ONE = re.compile(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th
                           r"|\bthe\s+(?:former|latter)\b", re.IGNORECASE)
 
 
+# a reason asked for and nothing else, the words of a message as ``words`` gives them: "why?", "but why", "why tho"
+_BARE_WHY = re.compile(r"^(?:(?:and|but|so|ok|okay)\s+)?(?:why|how come)(?:\s+(?:tho|though|not|so|exactly|then))?$")
+
 # "they", "them", "their" with nothing before them are the brief's two sides ("and what did they sign?")
 _THE_TWO_SIDES = frozenset("they them their".split())
 
 
 def leans_on_earlier(text: str) -> bool:
     """A follow-up that cannot stand alone: it starts like one ("and", "what about") and points back ("it", "he",
-    "that") rather than naming its subject ("and how long is it?"), or it names its subject by an ordinal alone
-    ("whats the second one about", in a short message). Asked with no earlier answer, it is unclear."""
+    "that") rather than naming its subject ("and how long is it?"), it names its subject by an ordinal alone
+    ("whats the second one about", in a short message), or it asks for a reason and nothing else ("why?", "but
+    why", "why tho"). Asked with no earlier answer, it is unclear."""
     text = clean_question(text)
     return ((bool(_CONTINUES.match(text)) and _points_back(text, ignore=_THE_TWO_SIDES))
-            or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6))
+            or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6)
+            or bool(_BARE_WHY.match(" ".join(words(text)))))
 
 
 def unnamed_person(text: str, tokens: Sequence[str], names: Collection[str]) -> bool:
