@@ -246,6 +246,7 @@ _ORDINAL_ONE = re.compile(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th
 
 # a reason asked for and nothing else, the words of a message as ``words`` gives them: "why?", "but why", "why tho"
 _BARE_WHY = re.compile(r"^(?:(?:and|but|so|ok|okay)\s+)?(?:why|how come)(?:\s+(?:tho|though|not|so|exactly|then))?$")
+_BARE_WHY_CHARS = 40  # longer messages are not tokenized for it: "okay how come exactly?!" is 23 characters
 
 # "they", "them", "their" with nothing before them are the brief's two sides ("and what did they sign?")
 _THE_TWO_SIDES = frozenset("they them their".split())
@@ -259,7 +260,7 @@ def leans_on_earlier(text: str) -> bool:
     text = clean_question(text)
     return ((bool(_CONTINUES.match(text)) and _points_back(text, ignore=_THE_TWO_SIDES))
             or (bool(_ORDINAL_ONE.search(text)) and len(words(text)) <= 6)
-            or bool(_BARE_WHY.match(" ".join(words(text)))))
+            or (len(text) <= _BARE_WHY_CHARS and bool(_BARE_WHY.match(" ".join(words(text))))))
 
 
 def unnamed_person(text: str, tokens: Sequence[str], names: Collection[str]) -> bool:
@@ -267,7 +268,7 @@ def unnamed_person(text: str, tokens: Sequence[str], names: Collection[str]) -> 
     she", "where does he work"): the brief has several people (Xi, Putin, Peng Pai, Trump, its author), so asked
     with no earlier answer it is unclear. ``tokens``: the question's content words as read (at most two, none of
     them a name the brief uses or a word for a person: "how old is that boy now" says who)."""
-    return (len(tokens) <= 2 and bool(_PERSONAL.intersection(words(clean_question(text))))
+    return (len(tokens) <= 2 and bool(_PERSONAL.intersection(words(text)))
             and not any(t in names or t in _PERSON_TOKENS for t in tokens))
 
 
