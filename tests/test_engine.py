@@ -358,6 +358,23 @@ def test_a_reason_asked_for_with_nothing_before_is_not_guessed(engine):
     assert engine.ask("why did china not sign pos2").answered
 
 
+def test_names_are_the_words_the_brief_writes_with_a_capital(engine):
+    """A name is a word the brief writes with a capital letter more often than not: "new", "gas", "pipeline" or
+    "year" are capitalised in a title ("New Type of International Relations") but are not names where people use
+    them, and a question that uses them must not count as naming someone the candidate does not know."""
+    names = engine.index.names
+    for w in ("putin", "china", "russia", "beijing", "peng", "trump", "mongolia", "inss", "gti", "tiananmen"):
+        assert stem(w) in names, w
+    for w in ("new", "gas", "pipeline", "year", "summit", "cooperation", "document", "war", "nuclear"):
+        assert stem(w) not in names, w
+    v = engine.judge("how much gas could Russia send China each year through the new pipeline")
+    capacity = next(c for c in v.reading.candidates if c.id == "pos2-capacity")
+    assert capacity.named()["names_missing"] == 0.0
+    other = engine.judge("how much gas could Japan send China each year through the new pipeline")
+    capacity = next(c for c in other.reading.candidates if c.id == "pos2-capacity")
+    assert capacity.named()["names_missing"] == 1.0
+
+
 def test_a_person_named_by_a_pronoun_alone_is_not_guessed(engine):
     """"how old is he now" with no earlier answer: the brief has several people, and only one whose age it gives,
     so answering would guess who "he" is; "did you mean" offers the readings instead. A question that says who

@@ -10,6 +10,7 @@ import heapq
 import math
 import re
 from collections.abc import Callable, Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -168,16 +169,25 @@ class Candidates:
 
     def _build_names(self, knowledge: Knowledge) -> frozenset[str]:
         """Stems of the names the brief uses (people, places, organisations, projects): words it writes with a
-        capital letter inside a sentence, and the aliases' canonical phrases."""
+        capital letter inside a sentence, and the aliases' canonical phrases; but not a word the brief writes in
+        lower case at least as often as with a capital ("new", "gas", "pipeline", "year": capitalised in a title
+        such as "New Type of International Relations", they are not names where people use them)."""
         names: set[str] = set()
+        capital: Counter = Counter()
+        lower: Counter = Counter()
         for p in knowledge.brief.paragraphs():
             for m in _NAME.finditer(p.text):
                 for w in words(m.group(1)):
                     if is_content(w) and not w.isdigit():
                         names.add(stem(w))
+            for m in _WRITTEN.finditer(p.text):
+                for w in words(m.group(0)):
+                    # an acronym ("INSS", "GTI") counts as a name however often its web address spells it in lower case
+                    (capital if m.group(0)[0].isupper() else lower)[stem(w)] += 1000 if m.group(0).isupper() else 1
         for canonical, _ in knowledge.aliases:
             names.update(stem(w) for w in words(canonical) if is_content(w) and not w.isdigit())
-        return frozenset(names - _NOT_NAMES)
+        common = {s for s in names if lower[s] >= capital[s] > 0 or (lower[s] and not capital[s])}
+        return frozenset(names - _NOT_NAMES - common)
 
     def exclusion(self, texts: Iterable[str]) -> Exclusion:
         """The Exclusion that leaves out every phrasing and near miss whose folded text is one of ``texts``."""
@@ -546,6 +556,7 @@ def text_key(text: str) -> str:
 
 # a capitalised word inside a sentence (not after . ! ? or a line start), or a run of them: a name
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b((?:[A-Z][\w'-]+)(?:\s+[A-Z][\w'-]+)*)")
+_WRITTEN = re.compile(r"[^\W\d_][\w'\u2019-]*")  # a word as the brief writes it, its case kept
 _NOT_NAMES = frozenset(stem(w) for w in "the this that these it its in on of and but however while most such "
                        "issue brief vol no abstract keywords introduction assessment".split())
 
