@@ -175,18 +175,21 @@ class Candidates:
         names: set[str] = set()
         capital: Counter = Counter()
         lower: Counter = Counter()
+        acronyms: set[str] = set()  # "INSS", "GTI": names however often a web address spells them in lower case
         for p in knowledge.brief.paragraphs():
             for m in _NAME.finditer(p.text):
                 for w in words(m.group(1)):
                     if is_content(w) and not w.isdigit():
                         names.add(stem(w))
             for m in _WRITTEN.finditer(p.text):
-                for w in words(m.group(0)):
-                    # an acronym ("INSS", "GTI") counts as a name however often its web address spells it in lower case
-                    (capital if m.group(0)[0].isupper() else lower)[stem(w)] += 1000 if m.group(0).isupper() else 1
+                written = m.group(0)
+                for w in words(written):
+                    (capital if written[0].isupper() else lower)[stem(w)] += 1
+                    if written.isupper():
+                        acronyms.add(stem(w))
         for canonical, _ in knowledge.aliases:
             names.update(stem(w) for w in words(canonical) if is_content(w) and not w.isdigit())
-        common = {s for s in names if lower[s] >= capital[s] > 0 or (lower[s] and not capital[s])}
+        common = {s for s in names - acronyms if lower[s] and lower[s] >= capital[s]}
         return frozenset(names - _NOT_NAMES - common)
 
     def exclusion(self, texts: Iterable[str]) -> Exclusion:
