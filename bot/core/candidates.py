@@ -32,6 +32,8 @@ class Thresholds:
     answer_weight: float = 0.75  # a question word found only in the answer or quotes (not in any phrasing)
     context_weight: float = 0.5  # a question word found only in the cited paragraph counts this much
     candidates: int = 15  # units scored in full after the index preselection (and those closest in meaning)
+    framing_numbers: float = 0.1  # a number in at least this share of the units (the year of the events) frames a
+    # question as "china" or "summit" do: it need not be in the unit (a hard constraint for the other numbers)
     # the lexical score, one of the model's features: weights of (coverage, close, fuzzy, answer_cov, intent_ok,
     # intent_miss, is_fact), fitted by scripts/fit_weights.py on the knowledge base's own phrasings
     rank_weights: tuple[float, ...] = (0.295, 0.416, 0.289, 0.23, 0.096, -0.192, -0.353)
@@ -121,6 +123,9 @@ class Candidates:
                 self._postings.setdefault(tok, []).append(i)
         self.idf = {tok: math.log((n + 1) / (d + 0.5)) for tok, d in df.items()}
         self.idf_unknown = math.log((n + 1) / 0.5)
+        # "who wrote the brief on the 2026 summit": the year says which summit, not what is asked; a number that
+        # many units state (Thresholds.framing_numbers) is not required of a unit
+        self.framing_numbers = frozenset(tok for tok, d in df.items() if tok.isdigit() and d >= self.t.framing_numbers * n)
         self._phrasing_weight: dict[frozenset[str], float] = {}  # a phrasing's total weight, filled as used
         # every unit's phrasings (group i), and its near misses (group n + i), in one table: a question is compared
         # with all of them at once
@@ -267,10 +272,11 @@ class Candidates:
         a.ranked = self._rank(a.tokens, a.intents, exclude, extra, admitted)
 
     def admissible(self, a: Analysis, u: Unit) -> bool:
-        """Hard constraints: a question's numbers must be in the unit, and a "how many" or "when" question
+        """Hard constraints: a question's numbers must be in the unit (but those that frame it: framing_numbers),
+        and a "how many" or "when" question
         needs an answer that states an amount or a date. This is what turns "how many delegates ..." or
         "power of siberia 1 capacity" into an abstention instead of a near-miss answer."""
-        if not a.numbers <= u.tokens:
+        if not a.numbers <= u.tokens and not a.numbers - self.framing_numbers <= u.tokens:
             return False
         if a.wants_quantity and not u.has_quantity:
             return False
