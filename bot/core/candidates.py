@@ -125,7 +125,8 @@ class Candidates:
         self.idf_unknown = math.log((n + 1) / 0.5)
         # "who wrote the brief on the 2026 summit": the year says which summit, not what is asked; a number that
         # many units state (Thresholds.framing_numbers) is not required of a unit
-        self.framing_numbers = frozenset(tok for tok, d in df.items() if tok.isdigit() and d >= self.t.framing_numbers * n)
+        self.framing_numbers = frozenset(tok for tok, d in df.items()
+                                         if tok.isdigit() and d >= self.t.framing_numbers * n)
         self._phrasing_weight: dict[frozenset[str], float] = {}  # a phrasing's total weight, filled as used
         # every unit's phrasings (group i), and its near misses (group n + i), in one table: a question is compared
         # with all of them at once
@@ -272,10 +273,10 @@ class Candidates:
         a.ranked = self._rank(a.tokens, a.intents, exclude, extra, admitted)
 
     def admissible(self, a: Analysis, u: Unit) -> bool:
-        """Hard constraints: a question's numbers must be in the unit (but those that frame it: framing_numbers),
-        and a "how many" or "when" question
-        needs an answer that states an amount or a date. This is what turns "how many delegates ..." or
-        "power of siberia 1 capacity" into an abstention instead of a near-miss answer."""
+        """Hard constraints: a question's numbers must be in the unit (but not those that frame it, the
+        ``framing_numbers``), and a "how many" or "when" question needs an answer that states an amount or a date.
+        This is what turns "how many delegates ..." or "power of siberia 1 capacity" into an abstention instead of
+        a near-miss answer."""
         if not a.numbers <= u.tokens and not a.numbers - self.framing_numbers <= u.tokens:
             return False
         if a.wants_quantity and not u.has_quantity:

@@ -34,7 +34,7 @@ class Analysis:
     ranked: list[Scored] = field(default_factory=list)
     wants_quantity: bool = False  # "how many ...", "how much ..."
     wants_date: bool = False  # "what year ...", "when did ...", "when will ..."
-    numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each
+    numbers: frozenset[str] = frozenset()  # numbers in the question: the answer must contain each (but framing ones)
     intents: frozenset[str] = frozenset()  # "?why", "?when", ...: what kind of answer is wanted
     heads: frozenset[str] = frozenset()  # what a "what/which ..." question asks about ("which cities")
     scope: frozenset[int] | None = None  # units a follow-up may be answered with (its topic), or None for all
