@@ -206,7 +206,7 @@ def test_a_number_most_units_state_frames_a_question_and_is_not_required(engine)
         assert a.status is Status.ANSWERED and a.match.id == "about-author", (q, a.status, a.match)
     # a long one is read with the author's entry first, whatever the model then decides
     a = engine.ask("who is the author of the INSS brief on the May 2026 Beijing summit that people keep quoting?")
-    assert a.candidates[0] == "about-author" or a.match.id == "about-author"
+    assert "about-author" in (a.match.id, *a.candidates[:1]), (a.status, a.match, a.candidates)
     assert engine.ask("what came out of putin's 22nd trip to china in 2026").status is Status.ABSTAINED
 
 

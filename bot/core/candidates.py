@@ -277,7 +277,7 @@ class Candidates:
         ``framing_numbers``), and a "how many" or "when" question needs an answer that states an amount or a date.
         This is what turns "how many delegates ..." or "power of siberia 1 capacity" into an abstention instead of
         a near-miss answer."""
-        if not a.numbers <= u.tokens and not a.numbers - self.framing_numbers <= u.tokens:
+        if not a.numbers - self.framing_numbers <= u.tokens:
             return False
         if a.wants_quantity and not u.has_quantity:
             return False
