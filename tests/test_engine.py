@@ -210,6 +210,37 @@ def test_a_number_most_units_state_frames_a_question_and_is_not_required(engine)
     assert engine.ask("what came out of putin's 22nd trip to china in 2026").status is Status.ABSTAINED
 
 
+def test_how_long_the_reply_should_be_is_not_a_number_the_answer_must_state(engine):
+    """ "in 3~4 sentences", "5 key points on ...": the numbers say how to reply, not what is asked; read as numbers
+    of the question, they made every unit inadmissible (no unit states "3" and "4" together)."""
+    for q in ("Please summarize the brief's main argument in 3~4 sentences.", "3 points on what a summit normally is",
+              "the summit in 5 bullet points", "sum it up in 2-3 lines", "tldr in 100 words"):
+        assert not engine.read_question(q).numbers, q
+    for q, numbers in (("were 40 documents signed", {"40"}), ("is the pipeline 3,000 km long", {"3000"}),
+                       ("how many points are in the 4 principles", {"4"}), ("the summit in 2026", {"2026"})):
+        assert engine.read_question(q).numbers == numbers, q
+
+
+def test_a_premise_with_a_wrong_number_may_be_answered_by_a_unit_that_states_one(engine):
+    """ "Was this Putin's 15th trip to China?" is answered by the entry that says it was his 25th: a premise put to
+    the bot to check (a yes/no question, a tag, a half-memory) may hold the wrong number, so a unit that states a
+    number of its own stays a candidate, and the learned decision weighs the number it lacks. Asked outright
+    ("what came out of putin's 22nd trip"), a number the unit lacks still rules the unit out."""
+    units = {u.id: u for u in engine.index.units}
+    trip = units["proceedings-putin-25th-trip"]
+    assert trip.numbered and "15" not in trip.tokens
+    no_number = next(u for u in engine.index.units if not u.numbered)
+    for q in ("Was this Putin's 15th trip to China?", "putin's 15th trip to china, right?",
+              "I think it was Putin's 15th trip to China", "so, was this putin's 15th china trip or something"):
+        a = engine.read_question(q)
+        assert a.checks and "15" in a.numbers, q
+        assert engine.index.admissible(a, trip), q
+        assert not engine.index.admissible(a, no_number), q  # a unit with no number cannot correct one
+    for q in ("what came out of putin's 15th trip to china", "list putin's 15 trips to china"):
+        a = engine.read_question(q)
+        assert not a.checks and not engine.index.admissible(a, trip), q
+
+
 def test_a_request_for_the_items_needs_an_entry_that_lists_them(engine):
     from bot.core.text import intents
 

@@ -55,6 +55,7 @@ class Unit:
     near_misses: list[frozenset[str]] = field(default_factory=list)  # questions this unit must not answer
     phrased: frozenset[str] = frozenset()  # every word of its phrasings (their union)
     names: frozenset[str] = frozenset()  # its words that are names the brief uses (Candidates.names)
+    numbered: bool = False  # it states a number (a digit in its words: a year, a count, a volume)
 
     def knows(self, word: str) -> bool:
         """Whether the word is the unit's own or in the passage it cites: what "the candidate lacks a word of the
@@ -146,6 +147,7 @@ class Candidates:
         self.names = self._build_names(knowledge)
         for u in self.units:
             u.names = u.tokens & self.names
+            u.numbered = any(t.isdigit() for t in u.tokens)
         # where each text of the knowledge base sits, by its folded form: for Exclusion
         self.phrasing_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, phrasing index, semantic row)
         self.near_at: dict[str, list[tuple[int, int, int]]] = {}  # -> (unit, near-miss index, semantic row)
@@ -277,7 +279,10 @@ class Candidates:
         ``framing_numbers``), and a "how many" or "when" question needs an answer that states an amount or a date.
         This is what turns "how many delegates ..." or "power of siberia 1 capacity" into an abstention instead of
         a near-miss answer."""
-        if not a.numbers - self.framing_numbers <= u.tokens:
+        numbers = a.numbers - self.framing_numbers
+        # a premise's number may be the wrong one ("was this Putin's 15th trip?"): a unit that states a number of its
+        # own may correct it, and the learned decision weighs the number it lacks
+        if not numbers <= u.tokens and not (a.checks and u.numbered):
             return False
         if a.wants_quantity and not u.has_quantity:
             return False

@@ -40,6 +40,8 @@ class Analysis:
     scope: frozenset[int] | None = None  # units a follow-up may be answered with (its topic), or None for all
     wants_reaction: bool = False  # "how did X react / respond", "X's response"
     asked: bool = False  # asked as a question ("what time is it"), not a topic to browse ("gas")
+    checks: bool = False  # checks a premise ("was it 1999?", "... right?", "I think it was 40"): a number in it
+    # may be the wrong one, which the answer corrects
 
 
 class Reader:
@@ -131,7 +133,8 @@ class Reader:
         ``cleaned``: ``clean(question)``, when the caller has it already."""
         if cleaned is None:
             cleaned = self.clean(question)
-        raw = self.expand(unframed_words(cleaned))
+        # "in 3 sentences", "5 bullet points on ...": how to reply, not what is asked: those numbers are not read
+        raw = self.expand(unframed_words(_FORMAT.sub(" ", cleaned)))
         wanted = intents(raw)
         heads = head_words(raw)
         tokens: list[str] = []
@@ -165,6 +168,7 @@ class Reader:
         a.intents = frozenset(wanted)
         a.wants_reaction = bool(_WANTS_REACTION.search(folded))
         a.asked = asked_as_question(cleaned)
+        a.checks = bool(_CHECKS.search(folded))
         a.heads = frozenset(stem(corrected.get(w, w)) for w in heads)
         return a
 
@@ -177,6 +181,16 @@ class Reader:
                                  score_cutoff=cutoff)
         return None if hit is None else self.vocab[hit[2]]
 
+
+# a number of sentences, lines, bullet points or words the reply should have ("in 3~4 sentences", "5 key points")
+_FORMAT = re.compile(r"\b\d+(?:\s*(?:~|-|\u2013|/|to|or)?\s*\d+)?(?=\s+(?:(?:short|quick|key|main|bullet)\s+)?"
+                     r"(?:sentences?|lines?|bullets?|points?|words?|tweets?)\b)", re.IGNORECASE)
+# a premise put to the bot to confirm or correct: a yes/no question (at a sentence's start or after a comma), a tag
+# ("..., right?", "or something"), or a half-memory ("I think it was ...", "someone said ...")
+_CHECKS = re.compile(r"(?:^|[.!?;:,]\s*)(?:so\s+|and\s+|but\s+)?(?:is|are|was|were|did|do|does|has|have|had|isn't|"
+                     r"aren't|wasn't|weren't|didn't|doesn't|don't|hasn't|haven't)\b|\b(?:right|correct|true)\s*\?|"
+                     r"\bor (?:something|so|not)\b|\bi (?:think|thought|heard|remember|read)\b|"
+                     r"\bsomeone (?:said|says|claimed|told)\b")
 
 _WANTS_REACTION = re.compile(r"\b(?:react(?:ed|ion|ions)?|respond(?:ed)?|responses?|repl(?:y|ies|ied)|"
                              r"comment(?:ed|s)?|(?:say|said|says|hit|fire|fired|shoot|shot) back|"
