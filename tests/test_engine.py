@@ -239,6 +239,9 @@ def test_a_premise_with_a_wrong_number_may_be_answered_by_a_unit_that_states_one
     for q in ("what came out of putin's 15th trip to china", "list putin's 15 trips to china"):
         a = engine.read_question(q)
         assert not a.checks and not engine.index.admissible(a, trip), q
+    a = engine.ask("Was this Putin's 15th trip to China?")
+    assert a.status is Status.ANSWERED and a.match.id == "proceedings-putin-25th-trip", (a.status, a.match)
+    assert engine.ask("Did Putin bring 300 delegates?").status is Status.ABSTAINED  # no unit counts delegates
 
 
 def test_a_request_for_the_items_needs_an_entry_that_lists_them(engine):
