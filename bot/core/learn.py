@@ -429,12 +429,12 @@ def save(model: Model, path: Path) -> None:
 TRAINING_SETS = "tests/data"  # every *.yaml directly in it; tests/data/untouched/ is never read
 FOLDS = 6
 OOS_ANSWERED_MAX = 0.0175  # answer_at: out-of-scope questions answered, out of fold, at most this share
-OOS_NOT_ABSTAINED_MAX = 0.0175  # clarify_at: ... answered or "did you mean", at most this share: the 97% floor
-# with a margin, since sets nobody has seen come out below the training sets' figure: at 2.5% out of fold, the
-# untouched sets gave 97.2% and 97.3% (rounds 12 and 13) and 96.8% (round 14); at 2%, 97.2% and 96.9% for two
-# retrains of round 14 that differed in how the sets fell into folds and in 115 labels. The whole budget goes to
-# answers: out of fold, a band between the two bars ("did you mean" from the decision's doubt) held 0.6% of
-# in-scope questions for 0.5% of out-of-scope ones, and an abstention offers the same likeliest entries as
+OOS_NOT_ABSTAINED_MAX = OOS_ANSWERED_MAX  # clarify_at: ... answered or "did you mean", at most this share
+# Both keep the 97% floor with a margin, since sets nobody has seen come out below the training sets' figure: at
+# 2.5% out of fold, the untouched sets gave 97.2% and 97.3% (rounds 12 and 13) and 96.8% (round 14); at 2%, 97.2%
+# and 96.9% for two retrains of round 14 that differed in how the sets fell into folds and in 115 labels. The whole
+# budget goes to answers: out of fold, a band between the two bars ("did you mean" from the decision's doubt) held
+# 0.6% of in-scope questions for 0.5% of out-of-scope ones, and an abstention offers the same likeliest entries as
 # buttons. "Did you mean" stays for a topic to browse and the named rules (decide.py).
 
 
